@@ -1,0 +1,4 @@
+package embed
+
+// GloVeTable exposes the embedded table to the external tests.
+var GloVeTable = gloveTable
