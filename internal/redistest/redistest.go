@@ -251,7 +251,6 @@ func spawn(bin, dir string, port int, logPath string) (*Server, error) {
 	return s, nil
 }
 
-
 // waitReady polls until our process answers PING, exits, or time runs out.
 func (s *Server) waitReady(logPath string) error {
 	deadline := time.Now().Add(startTimeout)
