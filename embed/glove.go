@@ -162,11 +162,17 @@ func ParseGloVe(data string) (*GloVe, error) {
 		return nil, fmt.Errorf("%w: format version %d", errTable, v)
 	}
 	dims, n := int(r.u32()), int(r.u32())
+	if err := checkShape(dims, n, len(data)); err != nil {
+		return nil, err
+	}
 	r.f32s(1)
 	g := &GloVe{dims: dims, pc: r.f32s(dims), coef: r.f32s(n), vecs: r.bytes(n * dims)}
 	words := r.bytes(int(r.u32()))
 	if r.err != nil || len(data)-r.off != 4 {
 		return nil, fmt.Errorf("%w: truncated", errTable)
+	}
+	if err := g.checkNumbers(); err != nil {
+		return nil, err
 	}
 	g.index = make(map[string]int32, n)
 	for i := range n {
@@ -179,6 +185,56 @@ func ParseGloVe(data string) (*GloVe, error) {
 	}
 	g.name = fmt.Sprintf("glove-sif/%dd/%dw-%08x", dims, n, crc)
 	return g, nil
+}
+
+// checkShape rejects counts that would make Embed return empty vectors or
+// index past the vectors: every word needs dims bytes of the table, so
+// n·dims ≤ size, compared by division because the product can overflow an
+// int of 32 bits. Word ids are int32.
+func checkShape(dims, n, size int) error {
+	if dims <= 0 || n <= 0 || n > math.MaxInt32 || n > size/dims {
+		return fmt.Errorf("%w: %d words × %d dims in %d bytes", errTable, n, dims, size)
+	}
+	return nil
+}
+
+// Bounds on the table's numbers that keep every sentence vector finite. A
+// real table has coefficients near 1e-2 and a unit common component. With
+// |coef| ≤ 2^20, a text of at most MaxTextBytes (fewer than 2^17 tokens of
+// |int8| ≤ 128) sums to less than 2^44 per component. Magnitudes below
+// 2^-40 carry nothing and are flushed to zero: their products can leave a
+// vector so short (below 2^-128) that Normalize's 1/|v| overflows float32
+// and the result is Inf and NaN.
+const (
+	maxCoef   = 1 << 20
+	tinyValue = 0x1p-40
+)
+
+// checkNumbers rejects a common component that is not a unit vector and
+// coefficients that are not finite or too large, and flushes tiny values.
+func (g *GloVe) checkNumbers() error {
+	var ss float64
+	for i, x := range g.pc {
+		ss += float64(x) * float64(x)
+		g.pc[i] = flushTiny(x)
+	}
+	if !(math.Abs(ss-1) <= 1e-3) { // also NaN and Inf
+		return fmt.Errorf("%w: common component of squared length %g, want 1", errTable, ss)
+	}
+	for i, c := range g.coef {
+		if !(math.Abs(float64(c)) <= maxCoef) {
+			return fmt.Errorf("%w: word %d has coefficient %g", errTable, i, c)
+		}
+		g.coef[i] = flushTiny(c)
+	}
+	return nil
+}
+
+func flushTiny(x float32) float32 {
+	if math.Abs(float64(x)) < tinyValue {
+		return 0
+	}
+	return x
 }
 
 // checksum is the CRC-32 (IEEE) of s, computed through a small buffer

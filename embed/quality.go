@@ -46,7 +46,7 @@ func ParseLabelled(r io.Reader) ([]Labelled, error) {
 			continue
 		}
 		situation, text, ok := strings.Cut(sc.Text(), "\t")
-		if !ok || situation == "" || strings.TrimSpace(text) == "" || strings.Contains(text, "\t") {
+		if !ok || strings.TrimSpace(situation) == "" || strings.TrimSpace(text) == "" || strings.ContainsAny(text, "\t\r") {
 			return nil, fmt.Errorf("line %d: want situation<TAB>text", line)
 		}
 		set = append(set, Labelled{Situation: situation, Text: text})

@@ -52,6 +52,9 @@ func build(w *winkFile, keep int, a float64, utterance, abtt int) (*table, error
 		kept = append(kept, v[:t.dims])
 		ranks = append(ranks, rank)
 	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("no word kept (keep = %d)", keep)
+	}
 	if abtt > 0 {
 		kept = allButTheTop(kept, abtt)
 	}
