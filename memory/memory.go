@@ -67,8 +67,8 @@ type Intervention struct {
 }
 
 // Candidate is the part of an intervention that search ranks on. Stores
-// return them in bulk, so they stay small; Vector may be shared with the
-// store's cache and must not be modified.
+// return them in bulk, shared with their cache: read-only (see
+// Store.Candidates).
 type Candidate struct {
 	ID        string
 	Tool      string

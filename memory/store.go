@@ -21,8 +21,8 @@ import "context"
 // cursor), Unavailable (the backend cannot be reached; the call may be
 // retried). No write is ever visible half-done.
 //
-// Returned slices and maps belong to the caller, except Candidate.Vector,
-// which may be shared with a cache and must not be modified.
+// Returned slices and maps belong to the caller, except what Candidates
+// returns, which is read-only (see there).
 type Store interface {
 	// PutIntervention stores a new intervention until iv.ExpiresAt.
 	// Conflict if the user already has one with iv.ID.
@@ -46,7 +46,10 @@ type Store interface {
 
 	// Candidates returns all the user's live interventions in the form
 	// search ranks on. This is the hot path of every search: stores serve
-	// it from a cache that writes invalidate.
+	// it from a cache that writes invalidate, without copying. The slice,
+	// and each candidate's Vector and Scores, are shared and read-only:
+	// the caller must not modify them, and the store never modifies them
+	// after returning them (a write builds new ones).
 	Candidates(ctx context.Context, userID string) ([]Candidate, error)
 
 	// PutReflection stores a new reflection until r.ExpiresAt. Conflict if

@@ -9,6 +9,9 @@
 // The binary is, in order: $REDISTEST_BIN if set (for example a valkey-server or
 // another Redis version), redis-server from PATH, /usr/bin/redis-server,
 // /usr/sbin/redis-server (Debian's package: apt-get install -y redis-server).
+//
+// StartCluster starts three of them as a Redis Cluster, joined with redis-cli
+// (Debian's redis-tools, which redis-server depends on).
 package redistest
 
 import (
@@ -76,7 +79,7 @@ type Server struct {
 // where it fails the test instead, so that CI can never pass by skipping.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	s, err := start(tb.TempDir())
+	s, err := start(tb.TempDir(), standalone)
 	if err != nil {
 		skipOrFail(tb, err)
 		return nil // not reached: skipOrFail ends the test
@@ -124,7 +127,7 @@ func StartMain() (*Server, func(), error) {
 	if err != nil {
 		return nil, noop, fmt.Errorf("redistest: %w", err)
 	}
-	s, err := start(dir)
+	s, err := start(dir, standalone)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, noop, fmt.Errorf("redistest: %w", err)
@@ -157,15 +160,25 @@ func skipOrFail(tb testing.TB, err error) {
 	tb.Skipf("redistest: %v\n(to run these tests: %s; with CI=true this is a failure)", err, installHint)
 }
 
+// mode is what differs between a plain server and a cluster node: the
+// ports it needs free, and the arguments that make it one or the other.
+type mode struct {
+	port  func() (int, error)
+	extra func(dir string, port int) []string
+}
+
+// standalone is a plain server: one port, no extra arguments.
+var standalone = mode{port: freePort, extra: func(string, int) []string { return nil }}
+
 // start launches a server whose files live in dir, retrying on a fresh port
 // when the one it picked was taken before redis could bind it.
-func start(dir string) (*Server, error) {
+func start(dir string, m mode) (*Server, error) {
 	bin, err := findBinary()
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		s, err := launch(bin, dir)
+		s, err := launch(bin, dir, m)
 		if errors.Is(err, errPortTaken) && attempt < maxAttempts {
 			continue
 		}
@@ -188,13 +201,14 @@ func findBinary() (string, error) {
 }
 
 // launch makes one attempt: a free port, a process, a PONG from it.
-func launch(bin, dir string) (*Server, error) {
-	port, err := freePort()
+func launch(bin, dir string, m mode) (*Server, error) {
+	port, err := m.port()
 	if err != nil {
 		return nil, err
 	}
 	logPath := filepath.Join(dir, fmt.Sprintf("redis-%d.log", port))
-	s, err := spawn(bin, dir, port, logPath)
+	args := append(redisArgs(port, dir), m.extra(dir, port)...)
+	s, err := spawn(bin, dir, port, args, logPath)
 	if err != nil {
 		return nil, err
 	}
@@ -229,13 +243,13 @@ func redisArgs(port int, dir string) []string {
 	}
 }
 
-func spawn(bin, dir string, port int, logPath string) (*Server, error) {
+func spawn(bin, dir string, port int, args []string, logPath string) (*Server, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("create redis log: %w", err)
 	}
 	defer logFile.Close() // the child keeps its own descriptor
-	cmd := exec.Command(bin, redisArgs(port, dir)...)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
@@ -394,7 +408,13 @@ func logTail(path string) string {
 	if err != nil {
 		return fmt.Sprintf("(cannot read log: %v)", err)
 	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	return tail(string(data))
+}
+
+// tail keeps the last lines of a log or a command's output, where the error
+// is.
+func tail(out string) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) > logTailLines {
 		lines = lines[len(lines)-logTailLines:]
 	}
