@@ -1,0 +1,258 @@
+package memory
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"math"
+	"time"
+)
+
+// Ranking tunes how similar interventions are ordered. The base order is
+// exact cosine similarity; the weights add a preference for recent and for
+// well-scored interventions. Both weights are off by default, so the
+// default order is pure similarity.
+type Ranking struct {
+	// RecencyWeight is added times exp(−age/RecencyHalfLife·ln 2): an
+	// intervention from today gains the full weight, one a half-life old
+	// half of it.
+	RecencyWeight   float64
+	RecencyHalfLife time.Duration // default 7 days
+	// ScoreWeight is added times the intervention's ScoreName score (0 if
+	// unscored), so interventions the evaluation layer judged effective
+	// rank higher.
+	ScoreWeight float64
+	ScoreName   string // default "effectiveness"
+	// NearDuplicate is the cosine above which two interventions count as
+	// the same example; only the better ranked is returned. Default 0.97.
+	NearDuplicate float64
+}
+
+func (r Ranking) withDefaults() Ranking {
+	if r.RecencyHalfLife <= 0 {
+		r.RecencyHalfLife = 7 * 24 * time.Hour
+	}
+	if r.ScoreName == "" {
+		r.ScoreName = "effectiveness"
+	}
+	if r.NearDuplicate == 0 {
+		r.NearDuplicate = 0.97
+	}
+	return r
+}
+
+func (r Ranking) validate() error {
+	if r.RecencyWeight < 0 || r.ScoreWeight < 0 || r.NearDuplicate <= 0 || r.NearDuplicate > 1 {
+		return errors.New("memory: Ranking weights must be ≥ 0 and NearDuplicate in (0, 1]")
+	}
+	return nil
+}
+
+// Query asks for a user's past interventions similar to a situation.
+type Query struct {
+	Text   string    // what the user said; embedded unless Vector is given
+	Vector []float32 // a vector from the service's embedder
+	K      int       // how many to return: 1–MaxK; 0 means 3
+
+	// By default only successful interventions (task_completed,
+	// re_engaged) are returned: they are the examples worth repeating.
+	AllOutcomes bool
+	Outcomes    []Outcome // if set, only these outcomes (overrides the default)
+	Tool        string
+	Category    Category
+	MinScore    float64 // minimum ScoreName score; 0 means no minimum
+	// MinSimilarity is the least cosine similarity returned, in [-1, 1].
+	MinSimilarity float64
+	Since         time.Time // only interventions created at or after
+}
+
+// Match is one search result.
+type Match struct {
+	Intervention
+	Similarity float64 `json:"similarity"` // cosine with the query
+	Rank       float64 `json:"rank"`       // similarity plus the ranking weights
+}
+
+// Search finds the user's past interventions most similar to q. Ranking is
+// exact: every candidate is compared, so recall against brute force is 1.
+func (s *Service) Search(ctx context.Context, userID string, q Query) ([]Match, error) {
+	const op = "memory.Search"
+	if q.K == 0 {
+		q.K = 3
+	}
+	if err := s.checkQuery(op, userID, q); err != nil {
+		return nil, err
+	}
+	vec, err := s.vectorFor(ctx, op, q.Text, q.Vector, "")
+	if err != nil {
+		return nil, err
+	}
+	if dot(vec, vec) == 0 { // nothing recognisable in the query: nothing is similar
+		return []Match{}, nil
+	}
+	cands, err := s.store.Candidates(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	top := s.rank(cands, vec, q)
+	return s.load(ctx, userID, top)
+}
+
+func (s *Service) checkQuery(op, userID string, q Query) error {
+	errs := []error{checkID(op, "user id", userID)}
+	if q.K < 1 || q.K > MaxK {
+		errs = append(errs, invalid(op, "k %d: want 1–%d", q.K, MaxK))
+	}
+	if q.Vector == nil {
+		errs = append(errs, checkText(op, "query", q.Text, MaxContextBytes, true))
+	}
+	for _, o := range q.Outcomes {
+		errs = append(errs, checkOutcome(op, o))
+	}
+	if q.Category != "" {
+		errs = append(errs, checkCategory(op, q.Category))
+	}
+	if q.MinSimilarity < -1 || q.MinSimilarity > 1 || math.IsNaN(q.MinSimilarity) {
+		errs = append(errs, invalid(op, "minimum similarity %v: want -1 to 1", q.MinSimilarity))
+	}
+	if math.IsNaN(q.MinScore) || math.IsInf(q.MinScore, 0) {
+		errs = append(errs, invalid(op, "minimum score %v: want a finite number", q.MinScore))
+	}
+	return errors.Join(errs...)
+}
+
+// scored is a candidate with its similarity and rank.
+type scored struct {
+	c    *Candidate
+	sim  float64
+	rank float64
+}
+
+// rank returns up to q.K candidates, best first, no two near-duplicates.
+func (s *Service) rank(cands []Candidate, vec []float32, q Query) []scored {
+	now := s.now()
+	h := make(byRank, 0, len(cands))
+	for i := range cands {
+		c := &cands[i]
+		if !s.admits(c, q, now) {
+			continue
+		}
+		sim := dot(vec, c.Vector)
+		if sim < q.MinSimilarity {
+			continue
+		}
+		h = append(h, scored{c, sim, sim + s.bonus(c, now)})
+	}
+	heap.Init(&h) // O(n); only the few popped pay log n
+	var out []scored
+	for h.Len() > 0 && len(out) < q.K {
+		next := heap.Pop(&h).(scored)
+		if !s.nearDuplicate(next, out) {
+			out = append(out, next)
+		}
+	}
+	return out
+}
+
+func (s *Service) admits(c *Candidate, q Query, now time.Time) bool {
+	switch {
+	case c.Embedder != s.embedder.Name() || len(c.Vector) != s.embedder.Dimensions():
+		return false
+	case !now.Before(c.ExpiresAt):
+		return false
+	case q.Tool != "" && c.Tool != q.Tool, q.Category != "" && c.Category != q.Category:
+		return false
+	case !q.Since.IsZero() && c.CreatedAt.Before(q.Since):
+		return false
+	case q.MinScore != 0 && c.Scores[s.ranking.ScoreName] < q.MinScore:
+		return false
+	}
+	return s.outcomeWanted(c.Outcome, q)
+}
+
+func (s *Service) outcomeWanted(o Outcome, q Query) bool {
+	if len(q.Outcomes) > 0 {
+		for _, w := range q.Outcomes {
+			if o == w {
+				return true
+			}
+		}
+		return false
+	}
+	return q.AllOutcomes || o.Successful()
+}
+
+func (s *Service) bonus(c *Candidate, now time.Time) float64 {
+	var b float64
+	if w := s.ranking.RecencyWeight; w > 0 {
+		age := now.Sub(c.CreatedAt).Hours() / s.ranking.RecencyHalfLife.Hours()
+		b += w * math.Exp2(-math.Max(age, 0))
+	}
+	if w := s.ranking.ScoreWeight; w > 0 {
+		b += w * c.Scores[s.ranking.ScoreName]
+	}
+	return b
+}
+
+func (s *Service) nearDuplicate(x scored, chosen []scored) bool {
+	for _, y := range chosen {
+		if dot(x.c.Vector, y.c.Vector) > s.ranking.NearDuplicate {
+			return true
+		}
+	}
+	return false
+}
+
+// load fetches the full records of the ranked candidates.
+func (s *Service) load(ctx context.Context, userID string, top []scored) ([]Match, error) {
+	if len(top) == 0 {
+		return []Match{}, nil
+	}
+	ids := make([]string, len(top))
+	for i, t := range top {
+		ids[i] = t.c.ID
+	}
+	ivs, err := s.store.GetInterventions(ctx, userID, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]Intervention, len(ivs))
+	for _, iv := range ivs {
+		byID[iv.ID] = iv
+	}
+	out := make([]Match, 0, len(top))
+	for _, t := range top {
+		if iv, ok := byID[t.c.ID]; ok { // gone if it expired in between
+			out = append(out, Match{Intervention: iv, Similarity: t.sim, Rank: t.rank})
+		}
+	}
+	return out, nil
+}
+
+// dot is the cosine of two unit vectors.
+func dot(a, b []float32) float64 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return float64(s)
+}
+
+// byRank is a max-heap by rank; ties go to the newer intervention.
+type byRank []scored
+
+func (h byRank) Len() int { return len(h) }
+func (h byRank) Less(i, j int) bool {
+	if h[i].rank != h[j].rank {
+		return h[i].rank > h[j].rank
+	}
+	return h[i].c.ID > h[j].c.ID
+}
+func (h byRank) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *byRank) Push(x any)   { *h = append(*h, x.(scored)) }
+func (h *byRank) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,254 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/steady-voice/steady"
+	"github.com/steady-voice/steady/embed"
+)
+
+// Default lifetimes of records.
+const (
+	DefaultInterventionTTL = 30 * 24 * time.Hour
+	DefaultReflectionTTL   = 90 * 24 * time.Hour
+	DefaultSessionTTL      = 24 * time.Hour
+)
+
+// Config configures a Service. Store and Embedder are required; zero values
+// of the rest mean the defaults.
+type Config struct {
+	Store    Store
+	Embedder embed.Embedder
+	Now      func() time.Time
+
+	InterventionTTL time.Duration
+	ReflectionTTL   time.Duration
+	SessionTTL      time.Duration
+
+	Ranking Ranking
+	Context ContextOptions
+}
+
+// Service is the memory layer's API. It validates input, embeds, ranks and
+// formats; the Store keeps the records. Safe for concurrent use.
+type Service struct {
+	store    Store
+	embedder embed.Embedder
+	now      func() time.Time
+	ivTTL    time.Duration
+	reflTTL  time.Duration
+	sessTTL  time.Duration
+	ranking  Ranking
+	context  ContextOptions
+}
+
+// New returns a Service over cfg.Store.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Embedder == nil {
+		return nil, errors.New("memory: Config needs a Store and an Embedder")
+	}
+	s := &Service{
+		store: cfg.Store, embedder: cfg.Embedder, now: cfg.Now,
+		ivTTL:   orDefault(cfg.InterventionTTL, DefaultInterventionTTL),
+		reflTTL: orDefault(cfg.ReflectionTTL, DefaultReflectionTTL),
+		sessTTL: orDefault(cfg.SessionTTL, DefaultSessionTTL),
+		ranking: cfg.Ranking.withDefaults(),
+		context: cfg.Context.withDefaults(),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.ranking.validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Embedder is the embedder the service records and searches with.
+func (s *Service) Embedder() embed.Embedder { return s.embedder }
+
+// Record stores a new intervention. The service sets ID, CreatedAt,
+// ExpiresAt and, when iv.Embedding is nil, embeds iv.Context; Outcome
+// defaults to Pending. A given Embedding must come from the service's
+// embedder (iv.Embedder empty or equal to its Name) and have its size.
+// It returns the stored intervention.
+func (s *Service) Record(ctx context.Context, iv Intervention) (Intervention, error) {
+	const op = "memory.Record"
+	if iv.Outcome == "" {
+		iv.Outcome = Pending
+	}
+	if err := s.checkIntervention(op, iv); err != nil {
+		return Intervention{}, err
+	}
+	vec, err := s.vectorFor(ctx, op, iv.Context, iv.Embedding, iv.Embedder)
+	if err != nil {
+		return Intervention{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Intervention{}, steady.Wrap(steady.Internal, op, err)
+	}
+	now := s.now().UTC().Truncate(timeUnit)
+	iv.ID, iv.CreatedAt, iv.ExpiresAt = id.String(), now, now.Add(s.ivTTL)
+	iv.Embedding, iv.Embedder = vec, s.embedder.Name()
+	iv.Scores = cloneScores(iv.Scores)
+	if err := s.store.PutIntervention(ctx, iv); err != nil {
+		return Intervention{}, err
+	}
+	return iv, nil
+}
+
+func (s *Service) checkIntervention(op string, iv Intervention) error {
+	checks := []error{
+		checkID(op, "user id", iv.UserID),
+		checkID(op, "session id", iv.SessionID),
+		checkText(op, "context", iv.Context, MaxContextBytes, true),
+		checkText(op, "text", iv.Text, MaxTextBytes, false),
+		checkText(op, "task", iv.Task, MaxTaskBytes, false),
+		checkText(op, "trace id", iv.TraceID, 64, false),
+		checkText(op, "call id", iv.CallID, 64, false),
+		checkCategory(op, iv.Category),
+		checkOutcome(op, iv.Outcome),
+		checkScores(op, iv.Scores),
+		checkArgs(op, iv.Args),
+	}
+	if !validName(iv.Tool) {
+		checks = append(checks, invalid(op, "tool %q: want 1–64 of a-z, 0-9 and _", clip(iv.Tool)))
+	}
+	return errors.Join(slices.DeleteFunc(checks, func(e error) bool { return e == nil })...)
+}
+
+// vectorFor returns a unit copy of given, or embeds text.
+func (s *Service) vectorFor(ctx context.Context, op, text string, given []float32, name string) ([]float32, error) {
+	if given == nil {
+		vecs, err := s.embedder.Embed(ctx, []string{text})
+		if err != nil {
+			return nil, embedError(op, err)
+		}
+		return vecs[0], nil
+	}
+	if name != "" && name != s.embedder.Name() {
+		return nil, invalid(op, "vector made by %q, this memory uses %q", clip(name), s.embedder.Name())
+	}
+	if err := checkVector(op, given, s.embedder.Dimensions()); err != nil {
+		return nil, err
+	}
+	v := slices.Clone(given)
+	embed.Normalize(v)
+	return v, nil
+}
+
+// embedError classifies an embedder failure: bad text is the caller's
+// fault, anything else means the embedder is unavailable.
+func embedError(op string, err error) error {
+	switch {
+	case errors.Is(err, embed.ErrEmptyText), errors.Is(err, embed.ErrTextTooLong), errors.Is(err, embed.ErrBatchTooLarge):
+		return steady.Wrap(steady.Invalid, op, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return steady.Wrap(steady.Unavailable, op, err)
+}
+
+// SetOutcome records what happened after an intervention and merges scores
+// (for example the evaluation layer's "effectiveness") into it. The
+// intervention keeps its original expiry.
+func (s *Service) SetOutcome(ctx context.Context, userID, id string, outcome Outcome, scores map[string]float64) (Intervention, error) {
+	const op = "memory.SetOutcome"
+	if err := errors.Join(checkID(op, "user id", userID), checkRecordID(op, id), checkOutcome(op, outcome), checkScores(op, scores)); err != nil {
+		return Intervention{}, err
+	}
+	return s.store.SetOutcome(ctx, userID, id, outcome, cloneScores(scores))
+}
+
+func checkRecordID(op, id string) error {
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return invalid(op, "id %q is not a UUID", clip(id))
+	}
+	return nil
+}
+
+// Interventions lists a user's interventions newest first, limit per page
+// (1–MaxK; 0 means 20). Pass the returned cursor to get the next page; it
+// is "" after the last.
+func (s *Service) Interventions(ctx context.Context, userID, cursor string, limit int) ([]Intervention, string, error) {
+	const op = "memory.Interventions"
+	if limit == 0 {
+		limit = 20
+	}
+	if err := checkID(op, "user id", userID); err != nil {
+		return nil, "", err
+	}
+	if limit < 1 || limit > MaxK {
+		return nil, "", invalid(op, "limit %d: want 1–%d", limit, MaxK)
+	}
+	if cursor != "" {
+		if _, _, err := DecodeCursor(userID, cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	return s.store.ListInterventions(ctx, userID, cursor, limit)
+}
+
+// Intervention returns one of the user's interventions.
+func (s *Service) Intervention(ctx context.Context, userID, id string) (Intervention, error) {
+	const op = "memory.Intervention"
+	if err := errors.Join(checkID(op, "user id", userID), checkRecordID(op, id)); err != nil {
+		return Intervention{}, err
+	}
+	ivs, err := s.store.GetInterventions(ctx, userID, []string{id})
+	if err != nil {
+		return Intervention{}, err
+	}
+	if len(ivs) == 0 {
+		return Intervention{}, steady.Errorf(steady.NotFound, op, "no intervention %s", id)
+	}
+	return ivs[0], nil
+}
+
+// Forget deletes every record of the user and reports what it deleted.
+func (s *Service) Forget(ctx context.Context, userID string) (Forgotten, error) {
+	if err := checkID("memory.Forget", "user id", userID); err != nil {
+		return Forgotten{}, err
+	}
+	return s.store.Forget(ctx, userID)
+}
+
+// Totals counts live records across all users, for operators.
+func (s *Service) Totals(ctx context.Context) (Totals, error) { return s.store.Totals(ctx) }
+
+// Ping checks that the store answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+func cloneScores(m map[string]float64) map[string]float64 {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]float64, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Service) String() string {
+	return fmt.Sprintf("memory.Service(%T, %s)", s.store, s.embedder.Name())
+}
+
+// timeUnit is the precision of stored times: every store keeps
+// milliseconds, so the service rounds before storing, and what it returns
+// equals what a later read returns.
+const timeUnit = time.Millisecond
