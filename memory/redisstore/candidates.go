@@ -1,0 +1,263 @@
+package redisstore
+
+import (
+	"container/list"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/steady-voice/steady/memory"
+)
+
+// Candidates is the hot path of every search, served from rueidis's
+// client-side cache (RESP3 tracking): a repeated call over an unchanged
+// memory sends nothing to Redis, and a write invalidates only what it
+// changed.
+//
+// What it reads is a user's candidates in blocks: hashes of id → candidate,
+// filled in creation order up to blockCapacity, listed with their expiry in
+// the small zset hd. A call is one DoCache of hd and one DoMultiCache of
+// HVALS over the live blocks. A write invalidates the one block it touched
+// (and hd when a block starts or its expiry moves to a later hour).
+//
+// Why blocks and not one cached key per record: DoMultiCache costs about
+// 200 ns per key even when every key hits (a lookup under a lock, a command
+// built per key), so 10,000 per-record keys cost 2 ms before any vector is
+// compared (BenchmarkDoMultiCachePerKey), twice the budget of a search;
+// ~80 blocks cost tens of microseconds. Blocks in creation order also suit
+// the TTLs: records expire in about the order they were made, so whole
+// blocks die at once.
+//
+// Decoding 10,000 vectors on every call would cost more than comparing
+// them, so the store keeps (in memo) each block decoded, with the strings it
+// was decoded from, and each user's last result. The cache hands back the
+// very same strings while a block is unchanged, so checking a block is a
+// pointer comparison per entry (== on strings that share their bytes does
+// not read them); a block refetched after a write differs and is decoded
+// again. The contract lets the result be shared, read-only: while no block
+// changed and no candidate expired, a call returns the same slice.
+
+// Blocks hold about this many bytes of candidates, within these many
+// entries: a write makes the next Candidates refetch at most about a quarter
+// of a megabyte, and 10,000 candidates of 100 dimensions fill ~80 blocks.
+const (
+	blockBytes      = 256 << 10
+	minBlockEntries = 16
+	maxBlockEntries = 128
+	memoBytes       = 256 << 20 // decoded blocks and results kept across users
+)
+
+// blockCapacity is how many candidates whose head is headLen bytes one
+// block takes.
+func blockCapacity(headLen int) int {
+	return min(max(blockBytes/(headLen+64), minBlockEntries), maxBlockEntries)
+}
+
+// Candidates returns the user's live interventions in the form search ranks
+// on: a slice shared with the store's memo, read-only, as the contract
+// allows.
+func (s *Store) Candidates(ctx context.Context, userID string) ([]memory.Candidate, error) {
+	const op = "redisstore.Candidates"
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	k, now := s.keys(userID), s.opt.Now()
+	keys, err := s.liveBlocks(ctx, k, now)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	if len(keys) == 0 {
+		return []memory.Candidate{}, nil
+	}
+	blocks, err := s.readBlocks(ctx, keys)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	if v := s.memo.view(k.up); v != nil && v.valid(blocks, now) {
+		return v.cands, nil
+	}
+	v := newView(k.up, blocks, now)
+	s.memo.put(v)
+	return v.cands, nil
+}
+
+// liveBlocks reads hd through the cache and returns the keys of the blocks
+// whose latest member may still be live.
+func (s *Store) liveBlocks(ctx context.Context, k keys, now time.Time) ([]string, error) {
+	hd, err := s.c.DoCache(ctx, s.c.B().Zrange().Key(k.hd()).Min("0").Max("-1").Withscores().Cache(), s.opt.CacheTTL).AsZScores()
+	if err != nil {
+		return nil, err
+	}
+	nowMS := float64(now.UnixMilli())
+	out := make([]string, 0, len(hd))
+	for _, z := range hd {
+		if z.Score > nowMS {
+			out = append(out, k.block(z.Member))
+		}
+	}
+	return out, nil
+}
+
+// readBlocks reads the blocks through the cache and returns them decoded.
+func (s *Store) readBlocks(ctx context.Context, keys []string) ([]*block, error) {
+	multi := make([]rueidis.CacheableTTL, len(keys))
+	for i, key := range keys {
+		multi[i] = rueidis.CT(s.c.B().Hvals().Key(key).Cache(), s.opt.CacheTTL)
+	}
+	blocks := make([]*block, len(keys))
+	for i, r := range s.c.DoMultiCache(ctx, multi...) {
+		vals, err := r.ToArray()
+		if err != nil {
+			return nil, err
+		}
+		if blocks[i] = s.memo.block(keys[i]); blocks[i] == nil || !blocks[i].same(vals) {
+			if blocks[i], err = decodeBlock(keys[i], vals); err != nil {
+				return nil, err
+			}
+			s.memo.put(blocks[i])
+		}
+	}
+	return blocks, nil
+}
+
+// block is one block's candidates, decoded from raw, the values the
+// client-side cache held. Immutable once made.
+type block struct {
+	key   string
+	raw   []string
+	cands []memory.Candidate
+	bytes int
+}
+
+// same reports whether vals are the values b was decoded from: the same
+// strings while the block stays cached, equal ones if it was refetched
+// unchanged.
+func (b *block) same(vals []rueidis.RedisMessage) bool {
+	if len(vals) != len(b.raw) {
+		return false
+	}
+	for i := range vals {
+		if v, _ := vals[i].ToString(); v != b.raw[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeBlock(key string, vals []rueidis.RedisMessage) (*block, error) {
+	b := &block{key: key, raw: make([]string, len(vals)), cands: make([]memory.Candidate, len(vals))}
+	for i := range vals {
+		v, err := vals[i].ToString()
+		c, ok := decodeCandidate(v)
+		if err != nil || !ok {
+			return nil, errCorrupt
+		}
+		b.raw[i], b.cands[i] = v, c
+		b.bytes += len(v) + 4*len(c.Vector) + 256
+	}
+	return b, nil
+}
+
+// view is a user's last Candidates result: the live candidates of blocks
+// at the time it was made. It stays right until a block changes or the
+// first of its candidates expires.
+type view struct {
+	key    string
+	blocks []*block
+	cands  []memory.Candidate
+	until  time.Time // the earliest ExpiresAt in cands
+}
+
+func newView(key string, blocks []*block, now time.Time) *view {
+	n := 0
+	for _, b := range blocks {
+		n += len(b.cands)
+	}
+	v := &view{key: "view:" + key, blocks: blocks, cands: make([]memory.Candidate, 0, n)}
+	for _, b := range blocks {
+		for _, c := range b.cands {
+			if !now.Before(c.ExpiresAt) {
+				continue
+			}
+			if len(v.cands) == 0 || c.ExpiresAt.Before(v.until) {
+				v.until = c.ExpiresAt
+			}
+			v.cands = append(v.cands, c)
+		}
+	}
+	return v
+}
+
+func (v *view) valid(blocks []*block, now time.Time) bool {
+	return (len(v.cands) == 0 || now.Before(v.until)) && slices.Equal(v.blocks, blocks)
+}
+
+func (v *view) size() int { return 64*len(v.blocks) + 176*cap(v.cands) }
+
+func (b *block) size() int { return b.bytes }
+
+// memo keeps decoded blocks and views, least recently used first out,
+// within a budget of bytes.
+type memo struct {
+	mu    sync.Mutex
+	max   int
+	used  int
+	order *list.List // of memoEntry, most recently used at the front
+	byKey map[string]*list.Element
+}
+
+type memoEntry interface{ size() int }
+
+func newMemo(maxBytes int) *memo {
+	return &memo{max: maxBytes, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+func (m *memo) block(key string) *block {
+	b, _ := m.get(key).(*block)
+	return b
+}
+
+func (m *memo) view(userPrefix string) *view {
+	v, _ := m.get("view:" + userPrefix).(*view)
+	return v
+}
+
+func (m *memo) get(key string) memoEntry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.byKey[key]
+	if !ok {
+		return nil
+	}
+	m.order.MoveToFront(e)
+	return e.Value.(memoEntry)
+}
+
+func (m *memo) put(x memoEntry) {
+	key := entryKey(x)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.byKey[key]; ok {
+		m.used -= e.Value.(memoEntry).size()
+		m.order.Remove(e)
+	}
+	m.byKey[key] = m.order.PushFront(x)
+	m.used += x.size()
+	for m.used > m.max && m.order.Len() > 1 {
+		old := m.order.Remove(m.order.Back()).(memoEntry)
+		delete(m.byKey, entryKey(old))
+		m.used -= old.size()
+	}
+}
+
+func entryKey(x memoEntry) string {
+	switch x := x.(type) {
+	case *block:
+		return x.key
+	case *view:
+		return x.key
+	}
+	panic("redisstore: unknown memo entry")
+}
