@@ -20,7 +20,8 @@ const (
 )
 
 // Error is an error with a Code. Op names what failed ("memory.Record"),
-// Msg is safe to show a user, and Err is the cause, if any.
+// Msg explains it (including the cause's text, when Errorf made it), and
+// Err is the cause, if any; with no Msg, the cause explains it.
 type Error struct {
 	Code Code
 	Op   string
@@ -29,14 +30,13 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	s := e.Op
-	if e.Msg != "" {
-		s += ": " + e.Msg
+	switch {
+	case e.Msg != "":
+		return e.Op + ": " + e.Msg
+	case e.Err != nil:
+		return e.Op + ": " + e.Err.Error()
 	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
+	return e.Op
 }
 
 func (e *Error) Unwrap() error { return e.Err }
