@@ -3,6 +3,8 @@ package memory
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -130,15 +132,22 @@ func (s *Service) Session(ctx context.Context, userID, sessionID string) (Sessio
 }
 
 // maxSessionRetries bounds UpdateSession's optimistic retries; only a burst
-// of concurrent writers to one session can exhaust it.
-const maxSessionRetries = 16
+// of concurrent writers to one session can exhaust it. Between retries a
+// writer waits a random moment that grows with each loss, so writers that
+// collided spread out instead of colliding again.
+const maxSessionRetries = 32
 
 // UpdateSession applies change to the session's state and stores it,
 // retrying on a concurrent write so no update is lost. The state lives
 // SessionTTL after its last update.
 func (s *Service) UpdateSession(ctx context.Context, userID, sessionID string, change func(*SessionState) error) (SessionState, error) {
 	const op = "memory.UpdateSession"
-	for range maxSessionRetries {
+	for attempt := range maxSessionRetries {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return SessionState{}, err
+			}
+		}
 		st, err := s.Session(ctx, userID, sessionID)
 		if err != nil {
 			return SessionState{}, err
@@ -157,3 +166,15 @@ func (s *Service) UpdateSession(ctx context.Context, userID, sessionID string, c
 }
 
 func isNotFound(err error) bool { return steady.Is(err, steady.NotFound) }
+
+// backoff sleeps a random time below attempt × 200 µs, or until ctx ends.
+func backoff(ctx context.Context, attempt int) error {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(attempt) * int64(200*time.Microsecond))))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
