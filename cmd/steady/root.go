@@ -39,7 +39,7 @@ Every flag can also be set by the environment variable named in its help.`,
 	if err := a.cfg.bind(root.PersistentFlags(), getenv); err != nil {
 		return nil, err
 	}
-	root.AddCommand(a.versionCmd(), a.embedCmd())
+	root.AddCommand(a.versionCmd(), a.embedCmd(), a.memoryCmd(), a.healthCmd())
 	return root, nil
 }
 
