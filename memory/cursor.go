@@ -27,7 +27,7 @@ func EncodeCursor(userID string, createdAt time.Time, id string) string {
 // DecodeCursor reads a cursor made by EncodeCursor for userID. Anything else
 // is an Invalid error.
 func DecodeCursor(userID, cursor string) (createdAt time.Time, id string, err error) {
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
 	if err != nil || len(b) < 17 || len(b) > 16+maxIDBytes ||
 		binary.BigEndian.Uint64(b) != cursorTag(userID) {
 		return time.Time{}, "", steady.Errorf(steady.Invalid, "memory.cursor", "malformed cursor")
