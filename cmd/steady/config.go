@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -18,6 +20,13 @@ type config struct {
 	JSON     bool
 	LogLevel string
 	Embed    embed.Config
+	Memory   memoryConfig
+}
+
+// memoryConfig is what the memory service takes from the settings.
+type memoryConfig struct {
+	InterventionTTL, ReflectionTTL, SessionTTL time.Duration
+	RecencyWeight, ScoreWeight                 float64
 }
 
 // setting is one flag, its variable, its built-in default and where it goes.
@@ -38,6 +47,11 @@ func (c *config) settings() []setting {
 		{"embed-dimensions", "STEADY_EMBED_DIMENSIONS", "0", "vector size to ask the remote model for; 0 means the model's own", &c.Embed.Dimensions},
 		{"embed-task", "STEADY_EMBED_TASK", "", "Gemini task type (default SEMANTIC_SIMILARITY)", &c.Embed.TaskType},
 		{"embed-cache", "STEADY_EMBED_CACHE", "4096", "number of texts whose vectors are kept in memory; 0 turns the cache off", &c.Embed.CacheSize},
+		{"intervention-ttl", "STEADY_INTERVENTION_TTL", "720h", "how long an intervention is remembered", &c.Memory.InterventionTTL},
+		{"reflection-ttl", "STEADY_REFLECTION_TTL", "2160h", "how long a session reflection is remembered", &c.Memory.ReflectionTTL},
+		{"session-ttl", "STEADY_SESSION_TTL", "24h", "how long a session's tool state lives after its last change", &c.Memory.SessionTTL},
+		{"recency-weight", "STEADY_RECENCY_WEIGHT", "0", "search: bonus for recent interventions (halves every 7 days); 0 ranks by similarity only", &c.Memory.RecencyWeight},
+		{"score-weight", "STEADY_SCORE_WEIGHT", "0", "search: bonus per point of effectiveness score; 0 ranks by similarity only", &c.Memory.ScoreWeight},
 	}
 }
 
@@ -65,6 +79,18 @@ func (c *config) bind(fs *pflag.FlagSet, getenv func(string) string) error {
 				return fmt.Errorf("%s=%q: want a whole number", s.env, v)
 			}
 			fs.IntVar(p, s.flag, n, usage)
+		case *float64:
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want a number", s.env, v)
+			}
+			fs.Float64Var(p, s.flag, x, usage)
+		case *time.Duration:
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want a duration such as 720h or 90m", s.env, v)
+			}
+			fs.DurationVar(p, s.flag, d, usage)
 		}
 	}
 	return nil
@@ -77,6 +103,10 @@ func (c *config) check() error {
 		return fmt.Errorf("--embed-dimensions %d: want 0 or more", c.Embed.Dimensions)
 	case c.Embed.CacheSize < 0:
 		return fmt.Errorf("--embed-cache %d: want 0 or more", c.Embed.CacheSize)
+	case c.Memory.InterventionTTL <= 0 || c.Memory.ReflectionTTL <= 0 || c.Memory.SessionTTL <= 0:
+		return fmt.Errorf("--intervention-ttl, --reflection-ttl and --session-ttl must be positive")
+	case c.Memory.RecencyWeight < 0 || c.Memory.ScoreWeight < 0 || math.IsNaN(c.Memory.RecencyWeight+c.Memory.ScoreWeight):
+		return fmt.Errorf("--recency-weight and --score-weight must be 0 or more")
 	}
 	switch c.Embed.Provider {
 	case embed.ProviderGloVe, embed.ProviderOpenAI, embed.ProviderGemini:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/steady-voice/steady/internal/redistest"
 	"github.com/steady-voice/steady/memory"
@@ -117,5 +118,25 @@ func TestHealthReportsUnreachableRedis(t *testing.T) {
 	}
 	if strings.Contains(out, "hunter2") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("the Redis password leaked: %s / %v", out, err)
+	}
+}
+
+func TestMemorySettingsReachTheService(t *testing.T) {
+	env := map[string]string{"STEADY_DATA": t.TempDir(), "STEADY_INTERVENTION_TTL": "90m"}
+	iv := jsonOut[memory.Intervention](t, env, "memory", "record", "--user", "ana", "--session", "s",
+		"--tool", "suggest_break", "--context", "I need a pause")
+	if got := iv.ExpiresAt.Sub(iv.CreatedAt); got != 90*time.Minute {
+		t.Errorf("STEADY_INTERVENTION_TTL=90m gave a lifetime of %v", got)
+	}
+	for _, bad := range []map[string]string{
+		{"STEADY_SESSION_TTL": "a day"},
+		{"STEADY_SCORE_WEIGHT": "lots"},
+		{"STEADY_RECENCY_WEIGHT": "-1"},
+		{"STEADY_REFLECTION_TTL": "0s"},
+	} {
+		bad["STEADY_DATA"] = t.TempDir()
+		if _, _, err := steady(t, bad, "", "memory", "stats"); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
 	}
 }

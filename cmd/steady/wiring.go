@@ -53,7 +53,10 @@ func (a *app) memoryService(ctx context.Context) (svc *memory.Service, close fun
 		st.Close()
 		return nil, nil, err
 	}
-	svc, err = memory.New(memory.Config{Store: st, Embedder: e})
+	m := a.cfg.Memory
+	svc, err = memory.New(memory.Config{Store: st, Embedder: e,
+		InterventionTTL: m.InterventionTTL, ReflectionTTL: m.ReflectionTTL, SessionTTL: m.SessionTTL,
+		Ranking: memory.Ranking{RecencyWeight: m.RecencyWeight, ScoreWeight: m.ScoreWeight}})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
