@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/steady-voice/steady/eval"
 	"github.com/steady-voice/steady/memory"
 )
 
@@ -35,17 +36,6 @@ func (a *app) withMemory(cmd *cobra.Command, fn func(svc *memory.Service) error)
 	return fn(svc)
 }
 
-// toolCategories says which category each support tool belongs to, so
-// `memory record` need not be told.
-var toolCategories = map[string]memory.Category{
-	"create_microsteps": memory.Task, "get_current_step": memory.Task, "mark_step_complete": memory.Task,
-	"get_current_time": memory.Task, "create_reminder": memory.Task,
-	"schedule_checkin": memory.Feedback, "get_time_since_last_checkin": memory.Feedback,
-	"log_micro_win": memory.Feedback, "log_win": memory.Feedback,
-	"start_breathing_exercise": memory.Emotional, "sensory_check": memory.Emotional,
-	"grounding_exercise": memory.Emotional, "suggest_break": memory.Emotional, "reframe_thought": memory.Emotional,
-}
-
 func (a *app) memRecordCmd() *cobra.Command {
 	var iv memory.Intervention
 	var outcome, category string
@@ -61,7 +51,7 @@ func (a *app) memRecordCmd() *cobra.Command {
 			}
 			iv.Outcome, iv.Category = memory.Outcome(outcome), memory.Category(category)
 			if iv.Category == "" {
-				iv.Category = toolCategories[iv.Tool]
+				iv.Category = memory.Category(eval.ToolCategory(iv.Tool))
 			}
 			return a.withMemory(cmd, func(svc *memory.Service) error {
 				got, err := svc.Record(cmd.Context(), iv)
