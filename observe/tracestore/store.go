@@ -1,0 +1,312 @@
+// Package tracestore is the embedded store of calls behind the dashboard and
+// the `steady traces` commands: one SQLite file (traces.db) opened with
+// modernc.org/sqlite.
+//
+// A Store is an OpenTelemetry SpanExporter: plugged into a TracerProvider,
+// each span it receives becomes one call row. Traces are operational data,
+// not memory: rows older than Options.Retention, and the oldest rows once
+// the file outgrows Options.MaxBytes, are deleted in the background, and a
+// call's feedback goes with it.
+//
+// One connection writes (ExportSpans, AddFeedback, purges take turns on it)
+// and a small pool of read-only connections serves queries beside it, which
+// WAL allows.
+package tracestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/steady-voice/steady"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Options tune a Store. The zero value is ready for production.
+type Options struct {
+	Now           func() time.Time // clock for retention; default time.Now
+	Retention     time.Duration    // how long calls are kept; default 7 days
+	MaxBytes      int64            // size cap of the file's live pages; default 256 MiB
+	PurgeInterval time.Duration    // how often purges run; default 1 minute; <0 disables
+}
+
+const (
+	defaultRetention = 7 * 24 * time.Hour
+	defaultMaxBytes  = 256 << 20
+)
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Retention <= 0 {
+		o.Retention = defaultRetention
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = defaultMaxBytes
+	}
+	if o.PurgeInterval == 0 {
+		o.PurgeInterval = time.Minute
+	}
+	return o
+}
+
+// Store is the call store on one SQLite file. It is safe for concurrent use.
+type Store struct {
+	path string
+	opt  Options
+	wdb  *sql.DB // the only writing connection
+	rdb  *sql.DB // read-only connections
+
+	// wmu serialises the writers of this process on wdb, so that a purge
+	// chunk and an export never wait on SQLite's busy handler.
+	wmu sync.Mutex
+
+	// closeMu is held for reading by every call and for writing by Close,
+	// so Close waits for calls in flight and later calls fail cleanly.
+	closeMu sync.RWMutex
+	closed  bool
+	// exportsDone is set by Shutdown.
+	exportsDone atomic.Bool
+
+	quit      chan struct{} // closed by Close to stop the purge goroutine
+	purgeDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ sdktrace.SpanExporter = (*Store)(nil)
+
+const (
+	// busyTimeout bounds how long a write waits for another process
+	// holding the file's write lock: an export must never stall its
+	// processor for long.
+	busyTimeout = "2000" // ms
+	readers     = 4
+)
+
+var (
+	errClosed   = errors.New("the trace store is closed")
+	errShutDown = errors.New("the trace store's exporter is shut down")
+)
+
+// Open opens the trace database at path, creating it (readable by its owner
+// only: inputs and outputs hold what users said) and bringing its schema up
+// to date. A file that is not a sound SQLite database is reported with its
+// name. The Store runs a purge goroutine until Close.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	const op = "tracestore.Open"
+	abs, err := createFile(path)
+	if err != nil {
+		return nil, steady.Wrap(steady.Unavailable, op, err)
+	}
+	s := &Store{path: abs, opt: opt.withDefaults(),
+		quit: make(chan struct{}), purgeDone: make(chan struct{})}
+	if err := s.openDBs(ctx); err != nil {
+		return nil, steady.Errorf(steady.Internal, op, "open %s: %w", abs, err)
+	}
+	go s.purgeLoop()
+	return s, nil
+}
+
+// createFile creates the database file if missing, so that SQLite, which
+// gives its WAL files the database file's mode, never makes any of them
+// world-readable.
+func createFile(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", err
+	}
+	return abs, f.Close()
+}
+
+// openDBs opens the writing connection, checks and migrates the file with
+// it, then opens the read pool; on failure it closes what it opened.
+func (s *Store) openDBs(ctx context.Context) error {
+	// auto_vacuum only takes effect on a new file; incremental mode lets a
+	// purge hand freed pages back to the file system, which the size cap
+	// needs.
+	wdb, err := openDB(s.path, 1, url.Values{
+		"_busy_timeout": {busyTimeout}, "_journal_mode": {"WAL"},
+		"_synchronous": {"NORMAL"}, "_txlock": {"immediate"},
+		"_auto_vacuum": {"incremental"}, "_foreign_keys": {"1"},
+	})
+	if err != nil {
+		return err
+	}
+	var size int64
+	if fi, err := os.Stat(s.path); err == nil {
+		size = fi.Size()
+	}
+	if err := checkIntegrity(ctx, wdb, size); err != nil {
+		return errors.Join(err, wdb.Close())
+	}
+	if err := migrate(ctx, wdb); err != nil {
+		return errors.Join(err, wdb.Close())
+	}
+	n := max(readers, runtime.GOMAXPROCS(0))
+	rdb, err := openDB(s.path, n, url.Values{"_busy_timeout": {busyTimeout}, "_query_only": {"1"}})
+	if err == nil {
+		err = rdb.PingContext(ctx)
+	}
+	if err != nil {
+		return errors.Join(err, wdb.Close())
+	}
+	s.wdb, s.rdb = wdb, rdb
+	return nil
+}
+
+// checkIntegrity fails on a file that is not a SQLite database or whose
+// schema cannot be read and, for a file of at most quickCheckBytes, on
+// damage anywhere: quick_check reads every page, which would delay the
+// start-up of a 256 MiB store by seconds. Damage it did not look for
+// surfaces as Internal errors, naming the file, of the queries that meet it.
+func checkIntegrity(ctx context.Context, db *sql.DB, size int64) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&n); err != nil {
+		return err
+	}
+	if size > quickCheckBytes {
+		return nil
+	}
+	var result string
+	if err := db.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&result); err != nil {
+		return err
+	}
+	if result != "ok" {
+		return fmt.Errorf("database disk image is malformed: %s", result)
+	}
+	return nil
+}
+
+const quickCheckBytes = 32 << 20
+
+// openDB opens a pool of at most conns connections to the file at path.
+func openDB(path string, conns int, params url.Values) (*sql.DB, error) {
+	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: params.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	return db, nil
+}
+
+// guard runs f unless the store is closed or ctx is done, and keeps Close
+// waiting until f has returned. Errors come back classified for op.
+func (s *Store) guard(ctx context.Context, op string, f func() error) error {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	err := ctx.Err()
+	switch {
+	case s.closed:
+		err = errClosed
+	case err == nil:
+		err = f()
+	}
+	if corrupt(err) {
+		return steady.Errorf(steady.Internal, op, "%s is damaged: %w", s.path, err)
+	}
+	return classify(op, err)
+}
+
+// corrupt reports whether err is SQLite finding a damaged file.
+func corrupt(err error) bool {
+	switch primaryCode(err) {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
+}
+
+// transient reports whether err is SQLite failing for want of disk space,
+// an I/O error or another process's lock.
+func transient(err error) bool {
+	switch primaryCode(err) {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
+
+// primaryCode is the SQLite result code of err without its extended bits,
+// or 0.
+func primaryCode(err error) int {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return 0
+	}
+	return e.Code() & 0xff
+}
+
+// write runs f in one IMMEDIATE transaction on the writing connection.
+func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// Close stops the purge goroutine, waits for the calls in flight and closes
+// the database. Later calls fail as Unavailable. Close is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.purgeDone
+		s.closeMu.Lock()
+		s.closed = true
+		s.closeMu.Unlock()
+		err := errors.Join(s.rdb.Close(), s.wdb.Close())
+		s.closeErr = classify("tracestore.Close", err)
+	})
+	return s.closeErr
+}
+
+// Shutdown ends exporting: later ExportSpans fail as Unavailable. The
+// TracerProvider calls it on its own Shutdown; queries go on working until
+// Close, which whoever opened the store calls, so a dashboard still reads
+// the calls while the provider shuts down.
+func (s *Store) Shutdown(ctx context.Context) error {
+	s.exportsDone.Store(true)
+	return nil
+}
+
+// classify turns err into a *steady.Error: errors the store made on purpose
+// pass through; a closed store, a cancelled context, a full disk, an I/O
+// error or a file locked by another process are Unavailable, since trying
+// again later may succeed; anything else is Internal.
+func classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *steady.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	if errors.Is(err, errClosed) || errors.Is(err, errShutDown) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || transient(err) {
+		return steady.Wrap(steady.Unavailable, op, err)
+	}
+	return steady.Wrap(steady.Internal, op, err)
+}
