@@ -38,3 +38,6 @@ const (
 	// AttrTruncated is true when an input or output was cut to the size cap.
 	AttrTruncated = "steady.content.truncated"
 )
+
+// AttrOpName labels the per-op metrics (calls, errors, latency) with the op.
+const AttrOpName = "steady.op.name"
