@@ -44,6 +44,11 @@ func EstimateTokens(s string) int { return (utf8.RuneCountInString(s) + 3) / 4 }
 // session: guidance adapted to the profile, recent reflections, what has
 // worked for this user, and the state of their memory.
 func (s *Service) PromptContext(ctx context.Context, userID string) (string, error) {
+	return traced(ctx, "memory.prompt_context", userID, map[string]any{"user_id": userID}, same[string],
+		func(ctx context.Context) (string, error) { return s.promptContext(ctx, userID) })
+}
+
+func (s *Service) promptContext(ctx context.Context, userID string) (string, error) {
 	if err := checkID("memory.PromptContext", "user id", userID); err != nil {
 		return "", err
 	}
@@ -146,6 +151,12 @@ func whatWorks(st Stats) []string {
 // each at least MinSimilarity similar, most similar first, within the
 // budget. It is "" when there is none.
 func (s *Service) DynamicContext(ctx context.Context, userID, utterance string, k int) (string, error) {
+	in := map[string]any{"user_id": userID, "utterance": utterance, "k": k}
+	return traced(ctx, "memory.dynamic_context", userID, in, same[string],
+		func(ctx context.Context) (string, error) { return s.dynamicContext(ctx, userID, utterance, k) })
+}
+
+func (s *Service) dynamicContext(ctx context.Context, userID, utterance string, k int) (string, error) {
 	matches, err := s.Search(ctx, userID, Query{Text: utterance, K: k, MinSimilarity: s.context.MinSimilarity})
 	if err != nil || len(matches) == 0 {
 		return "", err

@@ -15,6 +15,11 @@ import (
 // Reflect stores an insight from the end of a session. The service sets ID,
 // CreatedAt and ExpiresAt.
 func (s *Service) Reflect(ctx context.Context, r Reflection) (Reflection, error) {
+	return traced(ctx, "memory.reflect", r.UserID, r, same[Reflection],
+		func(ctx context.Context) (Reflection, error) { return s.reflect(ctx, r) })
+}
+
+func (s *Service) reflect(ctx context.Context, r Reflection) (Reflection, error) {
 	const op = "memory.Reflect"
 	errs := []error{
 		checkID(op, "user id", r.UserID),
@@ -43,10 +48,14 @@ func (s *Service) Reflect(ctx context.Context, r Reflection) (Reflection, error)
 // Reflections lists the user's reflections, newest first; limit ≤ 0 means
 // all of them.
 func (s *Service) Reflections(ctx context.Context, userID string, limit int) ([]Reflection, error) {
-	if err := checkID("memory.Reflections", "user id", userID); err != nil {
-		return nil, err
-	}
-	return s.store.ListReflections(ctx, userID, limit)
+	in := map[string]any{"user_id": userID, "limit": limit}
+	return traced(ctx, "memory.reflections", userID, in, same[[]Reflection],
+		func(ctx context.Context) ([]Reflection, error) {
+			if err := checkID("memory.Reflections", "user id", userID); err != nil {
+				return nil, err
+			}
+			return s.store.ListReflections(ctx, userID, limit)
+		})
 }
 
 // DefaultCheckinInterval is the check-in interval, in minutes, of a new
@@ -55,15 +64,23 @@ const DefaultCheckinInterval = 3
 
 // Profile returns the user's profile, or NotFound if the user has none yet.
 func (s *Service) Profile(ctx context.Context, userID string) (Profile, error) {
-	if err := checkID("memory.Profile", "user id", userID); err != nil {
-		return Profile{}, err
-	}
-	return s.store.GetProfile(ctx, userID)
+	return traced(ctx, "memory.profile", userID, map[string]any{"user_id": userID}, same[Profile],
+		func(ctx context.Context) (Profile, error) {
+			if err := checkID("memory.Profile", "user id", userID); err != nil {
+				return Profile{}, err
+			}
+			return s.store.GetProfile(ctx, userID)
+		})
 }
 
 // UpdateProfile applies change to the user's profile — a new one with the
 // defaults if the user has none — validates the result and stores it.
 func (s *Service) UpdateProfile(ctx context.Context, userID string, change func(*Profile) error) (Profile, error) {
+	return traced(ctx, "memory.update_profile", userID, map[string]any{"user_id": userID}, same[Profile],
+		func(ctx context.Context) (Profile, error) { return s.updateProfile(ctx, userID, change) })
+}
+
+func (s *Service) updateProfile(ctx context.Context, userID string, change func(*Profile) error) (Profile, error) {
 	const op = "memory.UpdateProfile"
 	if err := checkID(op, "user id", userID); err != nil {
 		return Profile{}, err

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math"
 	"time"
+
+	"github.com/steady-voice/steady/observe"
 )
 
 // Ranking tunes how similar interventions are ordered. The base order is
@@ -76,6 +78,12 @@ type Match struct {
 // Search finds the user's past interventions most similar to q. Ranking is
 // exact: every candidate is compared, so recall against brute force is 1.
 func (s *Service) Search(ctx context.Context, userID string, q Query) ([]Match, error) {
+	return traced(ctx, "memory.search", userID, queryInput(userID, q), summariseMatches,
+		func(ctx context.Context) ([]Match, error) { return s.search(ctx, userID, q) },
+		observe.Kind("RETRIEVER"))
+}
+
+func (s *Service) search(ctx context.Context, userID string, q Query) ([]Match, error) {
 	const op = "memory.Search"
 	if q.K == 0 {
 		q.K = 3

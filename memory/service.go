@@ -86,6 +86,11 @@ func (s *Service) Embedder() embed.Embedder { return s.embedder }
 // embedder (iv.Embedder empty or equal to its Name) and have its size.
 // It returns the stored intervention.
 func (s *Service) Record(ctx context.Context, iv Intervention) (Intervention, error) {
+	return traced(ctx, "memory.record", iv.UserID, recordInput(iv), summarise,
+		func(ctx context.Context) (Intervention, error) { return s.record(ctx, iv) })
+}
+
+func (s *Service) record(ctx context.Context, iv Intervention) (Intervention, error) {
 	const op = "memory.Record"
 	if iv.Outcome == "" {
 		iv.Outcome = Pending
@@ -134,7 +139,7 @@ func (s *Service) checkIntervention(op string, iv Intervention) error {
 // vectorFor returns a unit copy of given, or embeds text.
 func (s *Service) vectorFor(ctx context.Context, op, text string, given []float32, name string) ([]float32, error) {
 	if given == nil {
-		vecs, err := s.embedder.Embed(ctx, []string{text})
+		vecs, err := s.embedTraced(ctx, text)
 		if err != nil {
 			return nil, embedError(op, err)
 		}
@@ -167,6 +172,12 @@ func embedError(op string, err error) error {
 // (for example the evaluation layer's "effectiveness") into it. The
 // intervention keeps its original expiry.
 func (s *Service) SetOutcome(ctx context.Context, userID, id string, outcome Outcome, scores map[string]float64) (Intervention, error) {
+	in := map[string]any{"user_id": userID, "id": id, "outcome": outcome, "scores": scores}
+	return traced(ctx, "memory.set_outcome", userID, in, summarise,
+		func(ctx context.Context) (Intervention, error) { return s.setOutcome(ctx, userID, id, outcome, scores) })
+}
+
+func (s *Service) setOutcome(ctx context.Context, userID, id string, outcome Outcome, scores map[string]float64) (Intervention, error) {
 	const op = "memory.SetOutcome"
 	if err := errors.Join(checkID(op, "user id", userID), checkRecordID(op, id), checkOutcome(op, outcome), checkScores(op, scores)); err != nil {
 		return Intervention{}, err
@@ -221,10 +232,13 @@ func (s *Service) Intervention(ctx context.Context, userID, id string) (Interven
 
 // Forget deletes every record of the user and reports what it deleted.
 func (s *Service) Forget(ctx context.Context, userID string) (Forgotten, error) {
-	if err := checkID("memory.Forget", "user id", userID); err != nil {
-		return Forgotten{}, err
-	}
-	return s.store.Forget(ctx, userID)
+	return traced(ctx, "memory.forget", userID, map[string]any{"user_id": userID}, same[Forgotten],
+		func(ctx context.Context) (Forgotten, error) {
+			if err := checkID("memory.Forget", "user id", userID); err != nil {
+				return Forgotten{}, err
+			}
+			return s.store.Forget(ctx, userID)
+		})
 }
 
 // Totals counts live records across all users, for operators.

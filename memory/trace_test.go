@@ -1,0 +1,61 @@
+package memory_test
+
+import (
+	"strings"
+	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/steady-voice/steady/memory"
+	"github.com/steady-voice/steady/observe"
+)
+
+// TestOperationsAreTraced: every memory operation is a call in the trace,
+// labelled with its user, with the embedding as a child, and no vector in
+// what is captured.
+func TestOperationsAreTraced(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	observe.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	t.Cleanup(func() { observe.SetTracerProvider(noop.NewTracerProvider()) })
+
+	f := newFixture(t)
+	iv := f.record(t, memory.Intervention{Context: "the fridge hum is driving me mad", Outcome: memory.ReEngaged})
+	if _, err := f.svc.Search(f.ctx, "alice", memory.Query{Text: "buzzing noise"}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.PromptContext(f.ctx, "alice")
+
+	byName := map[string]sdktrace.ReadOnlySpan{}
+	for _, s := range rec.Ended() {
+		byName[s.Name()] = s
+	}
+	for _, name := range []string{"memory.record", "memory.search", "memory.prompt_context", "embed"} {
+		if _, ok := byName[name]; !ok {
+			t.Fatalf("no %q span among %d", name, len(rec.Ended()))
+		}
+	}
+	attrs := func(s sdktrace.ReadOnlySpan) map[string]string {
+		m := map[string]string{}
+		for _, kv := range s.Attributes() {
+			m[string(kv.Key)] = kv.Value.Emit()
+		}
+		return m
+	}
+	record := attrs(byName["memory.record"])
+	if record[observe.AttrUserID] != "alice" || !strings.Contains(record[observe.AttrOutputValue], iv.ID) {
+		t.Errorf("memory.record attributes %v: want user.id alice and the new id in the output", record)
+	}
+	if strings.Contains(record[observe.AttrInputValue], "embedding") {
+		t.Errorf("the captured input holds the vector: %s", record[observe.AttrInputValue])
+	}
+	if got := attrs(byName["memory.search"])[observe.AttrSpanKind]; got != "RETRIEVER" {
+		t.Errorf("memory.search kind %q, want RETRIEVER", got)
+	}
+	emb := byName["embed"]
+	if emb.Parent().SpanID() != byName["memory.search"].SpanContext().SpanID() &&
+		emb.Parent().SpanID() != byName["memory.record"].SpanContext().SpanID() {
+		t.Errorf("the embed span is not a child of a memory operation")
+	}
+}
