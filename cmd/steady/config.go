@@ -21,6 +21,7 @@ type config struct {
 	LogLevel string
 	Embed    embed.Config
 	Memory   memoryConfig
+	Trace    traceConfig
 }
 
 // memoryConfig is what the memory service takes from the settings.
@@ -52,6 +53,10 @@ func (c *config) settings() []setting {
 		{"session-ttl", "STEADY_SESSION_TTL", "24h", "how long a session's tool state lives after its last change", &c.Memory.SessionTTL},
 		{"recency-weight", "STEADY_RECENCY_WEIGHT", "0", "search: bonus for recent interventions (halves every 7 days); 0 ranks by similarity only", &c.Memory.RecencyWeight},
 		{"score-weight", "STEADY_SCORE_WEIGHT", "0", "search: bonus per point of effectiveness score; 0 ranks by similarity only", &c.Memory.ScoreWeight},
+		{"trace-export", "STEADY_TRACE_EXPORT", "none", "also send traces over OTLP: none, weave, langfuse, phoenix, jaeger or otlp", &c.Trace.Export},
+		{"trace-endpoint", "STEADY_TRACE_ENDPOINT", "", "base URL of the trace backend (default per preset; otlp reads OTEL_EXPORTER_OTLP_*)", &c.Trace.Endpoint},
+		{"wandb-project", "STEADY_WANDB_PROJECT", "", "W&B Weave project as entity/project", &c.Trace.Project},
+		{"trace-content", "STEADY_TRACE_CONTENT", "true", "record operations' inputs and outputs in traces (redacted, capped); false keeps only timing and status", &c.Trace.Content},
 	}
 }
 

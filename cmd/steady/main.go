@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,10 +25,11 @@ func main() {
 // run is the whole program; main only supplies the process's environment, so
 // tests call run directly.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	root, err := newRoot(getenv, stdin, stdout, stderr)
+	root, a, err := newRoot(getenv, stdin, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	root.SetArgs(args)
-	return root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
+	return errors.Join(err, a.closeTracing())
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -14,6 +15,13 @@ import (
 func steady(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
+	if env["STEADY_DATA"] == "" { // never write traces into the source tree
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["STEADY_DATA"] = t.TempDir()
+	}
 	getenv := func(k string) string { return env[k] }
 	err = run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errb)
 	return out.String(), errb.String(), err

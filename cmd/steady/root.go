@@ -6,19 +6,24 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
+
+	"github.com/steady-voice/steady/observe"
+	"github.com/steady-voice/steady/observe/tracestore"
 )
 
 // app holds what every command shares: the global settings and the streams.
 type app struct {
-	cfg    config
-	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	log    *slog.Logger
+	cfg     config
+	traces  *tracestore.Store // nil until a traced command runs
+	tracing *observe.Provider
+	getenv  func(string) string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	log     *slog.Logger
 }
 
-func newRoot(getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, error) {
+func newRoot(getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, *app, error) {
 	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "steady",
@@ -30,17 +35,21 @@ Every flag can also be set by the environment variable named in its help.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return a.setup()
+			if err := a.setup(); err != nil {
+				return err
+			}
+			return a.setupTracing(cmd.Context(), cmd)
 		},
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := a.cfg.bind(root.PersistentFlags(), getenv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	root.AddCommand(a.versionCmd(), a.embedCmd(), a.memoryCmd(), a.healthCmd())
-	return root, nil
+	root.AddCommand(a.versionCmd(), a.embedCmd(), a.memoryCmd(), a.healthCmd(), a.tracesCmd())
+	traceCommands(root)
+	return root, a, nil
 }
 
 // setup runs before any command, once the flags are parsed.

@@ -16,12 +16,12 @@ import (
 
 // Feedback is what a person or a scorer said about a call.
 type Feedback struct {
-	ID        string // set by AddFeedback
-	CallID    string
-	Reaction  string // "👍", "👎" or ""
-	Note      string // at most MaxNoteBytes
-	Scores    map[string]float64
-	CreatedAt time.Time // set by AddFeedback
+	ID        string             `json:"id"` // set by AddFeedback
+	CallID    string             `json:"call_id"`
+	Reaction  string             `json:"reaction,omitempty"` // "👍", "👎" or ""
+	Note      string             `json:"note,omitempty"`     // at most MaxNoteBytes
+	Scores    map[string]float64 `json:"scores,omitempty"`
+	CreatedAt time.Time          `json:"created_at"` // set by AddFeedback
 }
 
 // MaxNoteBytes caps Feedback.Note.

@@ -15,23 +15,24 @@ import (
 
 // Call is one traced operation: one span.
 type Call struct {
-	TraceID    string
-	CallID     string // the span id, hex
-	ParentID   string // "" for the root of a trace
-	Op         string // the span name
-	Kind       string // OpenInference span kind: "TOOL", "AGENT", "LLM"…
-	Start, End time.Time
-	Latency    time.Duration
-	Status     string // "ok" or "error"
-	Error      string // the status description or exception message
-	Inputs     string // input.value as recorded, usually JSON; "" when none
-	Output     string // output.value as recorded, usually JSON; "" when none
-	Attributes map[string]any
-	UserID     string
-	SessionID  string
-	Feedback   []Feedback // oldest first; filled by Call and Trace only
+	TraceID    string         `json:"trace_id"`
+	CallID     string         `json:"call_id"`             // the span id, hex
+	ParentID   string         `json:"parent_id,omitempty"` // "" for the root of a trace
+	Op         string         `json:"op"`                  // the span name
+	Kind       string         `json:"kind,omitempty"`      // OpenInference span kind: "TOOL", "AGENT", "LLM"…
+	Start      time.Time      `json:"start"`
+	End        time.Time      `json:"end"`
+	Latency    time.Duration  `json:"latency_ns"`
+	Status     string         `json:"status"`           // "ok" or "error"
+	Error      string         `json:"error,omitempty"`  // the status description or exception message
+	Inputs     string         `json:"inputs,omitempty"` // input.value as recorded, usually JSON; "" when none
+	Output     string         `json:"output,omitempty"` // output.value as recorded, usually JSON; "" when none
+	Attributes map[string]any `json:"attributes,omitempty"`
+	UserID     string         `json:"user_id,omitempty"`
+	SessionID  string         `json:"session_id,omitempty"`
+	Feedback   []Feedback     `json:"feedback,omitempty"` // oldest first; filled by Call and Trace only
 	// Cursor, passed as Filter.Cursor, resumes a listing after this call.
-	Cursor string
+	Cursor string `json:"cursor,omitempty"`
 }
 
 // Filter selects calls. Zero fields match everything.

@@ -11,11 +11,13 @@ import (
 
 // OpStat sums up the calls of one op.
 type OpStat struct {
-	Op            string
-	Count         int
-	Errors        int
-	ErrorRate     float64 // Errors / Count
-	P50, P95, P99 time.Duration
+	Op        string        `json:"op"`
+	Count     int           `json:"count"`
+	Errors    int           `json:"errors"`
+	ErrorRate float64       `json:"error_rate"` // Errors / Count
+	P50       time.Duration `json:"p50_ns"`
+	P95       time.Duration `json:"p95_ns"`
+	P99       time.Duration `json:"p99_ns"`
 }
 
 // OpStats returns, for each op with a call that started at or after since,
