@@ -74,8 +74,8 @@ func (s *Service) promptContext(ctx context.Context, userID string) (string, err
 	}
 	b.section("Recent reflections", reflectionLines(refl))
 	b.section("What works for this user", whatWorks(st))
-	b.section("Memory", []string{fmt.Sprintf("%d past interventions (%d successful), %d reflections.",
-		st.Interventions, st.Successful, st.Reflections)})
+	b.section("Memory", []string{fmt.Sprintf("%s (%d successful), %s.",
+		plural(st.Interventions, "past intervention"), st.Successful, plural(st.Reflections, "reflection"))})
 	return b.String(), nil
 }
 
@@ -180,6 +180,13 @@ func example(n int, m Match, scoreName string) string {
 		result += fmt.Sprintf(" (%s %.2f)", scoreName, v)
 	}
 	return fmt.Sprintf("%d. User said: %q\n   Agent did: %s\n   Result: %s", n, oneLine(m.Context, 240), did, result)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func toolLabel(tool string) string { return strings.ReplaceAll(tool, "_", " ") }

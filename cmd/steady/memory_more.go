@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,8 +160,8 @@ func printProfile(w io.Writer, p memory.Profile) error {
 	_, err := fmt.Fprintf(w, "user\t%s\ndiagnosis\t%s (%s)\nadaptation intensity\t%.1f\nonboarding complete\t%v\ncheck-in interval\t%d min\nsensory sensitivities\t%s\n",
 		p.UserID, p.Diagnosis, p.DiagnosisSource, p.AdaptationIntensity(), p.OnboardingComplete,
 		p.PreferredCheckinInterval, strings.Join(p.SensorySensitivities, ", "))
-	for k, v := range p.Preferences {
-		fmt.Fprintf(w, "pref.%s\t%s\n", k, v)
+	for _, k := range slices.Sorted(maps.Keys(p.Preferences)) {
+		fmt.Fprintf(w, "pref.%s\t%s\n", k, p.Preferences[k])
 	}
 	return err
 }
@@ -189,10 +190,12 @@ works) and, with --query, the few-shot examples of similar situations.`,
 						return err
 					}
 				}
-				return a.show(res, func(w io.Writer) error {
-					_, err := fmt.Fprintf(a.stdout, "%s\n", strings.TrimSpace(res.Prompt+"\n\n"+res.Dynamic))
-					return err
-				})
+				if a.cfg.JSON {
+					return a.show(res, nil)
+				}
+				// Plain text, not a table: the context has its own layout.
+				_, err = fmt.Fprintf(a.stdout, "%s\n", strings.TrimSpace(res.Prompt+"\n\n"+res.Dynamic))
+				return err
 			})
 		},
 	}
