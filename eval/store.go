@@ -8,7 +8,8 @@ import "context"
 // in a package that may import both. A Run is plain JSON-encodable data, and
 // a Run decoded from its JSON compares and summarises like the original.
 type RunStore interface {
-	// SaveRun stores run under run.ID, replacing any run with that id.
+	// SaveRun stores run under run.ID; a run with that id already stored is
+	// a Conflict (runs are results to compare, never silently replaced).
 	// The store must not keep run after returning: it copies what it needs.
 	SaveRun(ctx context.Context, run *Run) error
 	// LoadRun returns the run with that id, or an error whose code is

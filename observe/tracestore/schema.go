@@ -70,6 +70,20 @@ var migrations = []string{
 		created_at INTEGER NOT NULL
 	) STRICT;
 	CREATE INDEX feedback_by_call ON feedback (seq, created_at);`,
+
+	// 2: stored evaluation runs (runs.go). They have no foreign key to
+	// calls: a purge of calls must never take a run with it.
+	`CREATE TABLE runs (
+		id         TEXT    NOT NULL PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		created_at INTEGER NOT NULL,  -- Unix nanoseconds
+		rows       INTEGER NOT NULL,
+		summary    TEXT,              -- JSON, NULL when none
+		-- body comes last so that ListRuns, which leaves it out, never
+		-- reads its overflow pages.
+		body       TEXT    NOT NULL   -- JSON: the whole run
+	) STRICT;
+	CREATE INDEX runs_by_created ON runs (created_at, id);`,
 }
 
 // migrate brings the schema of db up to date in one transaction; the
