@@ -1,11 +1,5 @@
 package sqlitestore
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-)
-
 // migrations[i] brings the schema from version i to i+1; PRAGMA user_version
 // holds the version of a file. Append, never edit: files in the field carry
 // the versions already applied.
@@ -68,31 +62,4 @@ var migrations = []string{
 		PRIMARY KEY (user_id, session_id)
 	) STRICT;
 	CREATE INDEX sessions_by_expiry ON sessions (expires_at);`,
-}
-
-// migrate brings the schema of db up to date in one transaction. The
-// writing connection begins IMMEDIATE, so two processes opening a new file
-// at once migrate it one after the other.
-func migrate(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() // a no-op after Commit
-	var version int
-	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return err
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this program's %d", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migrate to version %d: %w", i+1, err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
-		return err
-	}
-	return tx.Commit()
 }

@@ -18,14 +18,13 @@ import (
 	"errors"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/steady-voice/steady"
+	"github.com/steady-voice/steady/internal/sqlitedb"
 	"github.com/steady-voice/steady/memory"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Options tune a Store. The zero value is ready for production.
@@ -84,7 +83,7 @@ const (
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	const op = "sqlitestore.Open"
 	opt = opt.withDefaults()
-	abs, err := createFile(path)
+	abs, err := sqlitedb.CreateFile(path)
 	if err != nil {
 		return nil, steady.Wrap(steady.Unavailable, op, err)
 	}
@@ -100,32 +99,17 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// createFile creates the database file if it is missing, so that SQLite,
-// which gives its WAL and shared-memory files the database file's mode,
-// never makes any of them world-readable.
-func createFile(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return "", err
-	}
-	return abs, f.Close()
-}
-
 // openDBs opens the writing connection, migrates the schema with it, opens
 // the read pool and starts the writer; on failure it closes what it opened.
 func (s *Store) openDBs(ctx context.Context) error {
-	wdb, err := openDB(s.path, 1, url.Values{
+	wdb, err := sqlitedb.Open(s.path, 1, url.Values{
 		"_busy_timeout": {busyTimeout}, "_journal_mode": {"WAL"},
 		"_synchronous": {"NORMAL"}, "_txlock": {"immediate"},
 	})
 	if err != nil {
 		return err
 	}
-	if err := migrate(ctx, wdb); err != nil {
+	if err := sqlitedb.Migrate(ctx, wdb, migrations); err != nil {
 		return errors.Join(err, wdb.Close())
 	}
 	if s.rdb, err = s.openReaders(ctx); err != nil {
@@ -141,7 +125,7 @@ func (s *Store) openDBs(ctx context.Context) error {
 // checkFile can tell when the file is removed or replaced.
 func (s *Store) openReaders(ctx context.Context) (*sql.DB, error) {
 	n := max(readers, runtime.GOMAXPROCS(0))
-	rdb, err := openDB(s.path, n, url.Values{"_busy_timeout": {busyTimeout}, "_query_only": {"1"}})
+	rdb, err := sqlitedb.Open(s.path, n, url.Values{"_busy_timeout": {busyTimeout}, "_query_only": {"1"}})
 	if err != nil {
 		return nil, err
 	}
@@ -152,19 +136,6 @@ func (s *Store) openReaders(ctx context.Context) (*sql.DB, error) {
 		return nil, errors.Join(err, rdb.Close())
 	}
 	return rdb, nil
-}
-
-// openDB opens a pool of at most conns connections to the file at path,
-// each set up by params.
-func openDB(path string, conns int, params url.Values) (*sql.DB, error) {
-	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: params.Encode()}).String()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
-	return db, nil
 }
 
 // Ping checks that the database file is still the one opened and that

@@ -20,13 +20,13 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/steady-voice/steady"
+	"github.com/steady-voice/steady/internal/sqlitedb"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"modernc.org/sqlite" // also registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -106,7 +106,7 @@ var (
 // name. The Store runs a purge goroutine until Close.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	const op = "tracestore.Open"
-	abs, err := createFile(path)
+	abs, err := sqlitedb.CreateFile(path)
 	if err != nil {
 		return nil, steady.Wrap(steady.Unavailable, op, err)
 	}
@@ -119,28 +119,13 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// createFile creates the database file if missing, so that SQLite, which
-// gives its WAL files the database file's mode, never makes any of them
-// world-readable.
-func createFile(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return "", err
-	}
-	return abs, f.Close()
-}
-
 // openDBs opens the writing connection, checks and migrates the file with
 // it, then opens the read pool; on failure it closes what it opened.
 func (s *Store) openDBs(ctx context.Context) error {
 	// auto_vacuum only takes effect on a new file; incremental mode lets a
 	// purge hand freed pages back to the file system, which the size cap
 	// needs.
-	wdb, err := openDB(s.path, 1, url.Values{
+	wdb, err := sqlitedb.Open(s.path, 1, url.Values{
 		"_busy_timeout": {busyTimeout}, "_journal_mode": {"WAL"},
 		"_synchronous": {"NORMAL"}, "_txlock": {"immediate"},
 		"_auto_vacuum": {"incremental"}, "_foreign_keys": {"1"},
@@ -155,11 +140,11 @@ func (s *Store) openDBs(ctx context.Context) error {
 	if err := checkIntegrity(ctx, wdb, size); err != nil {
 		return errors.Join(err, wdb.Close())
 	}
-	if err := migrate(ctx, wdb); err != nil {
+	if err := sqlitedb.Migrate(ctx, wdb, migrations); err != nil {
 		return errors.Join(err, wdb.Close())
 	}
 	n := max(readers, runtime.GOMAXPROCS(0))
-	rdb, err := openDB(s.path, n, url.Values{"_busy_timeout": {busyTimeout}, "_query_only": {"1"}})
+	rdb, err := sqlitedb.Open(s.path, n, url.Values{"_busy_timeout": {busyTimeout}, "_query_only": {"1"}})
 	if err == nil {
 		err = rdb.PingContext(ctx)
 	}
@@ -194,18 +179,6 @@ func checkIntegrity(ctx context.Context, db *sql.DB, size int64) error {
 }
 
 const quickCheckBytes = 32 << 20
-
-// openDB opens a pool of at most conns connections to the file at path.
-func openDB(path string, conns int, params url.Values) (*sql.DB, error) {
-	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: params.Encode()}).String()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
-	return db, nil
-}
 
 // guard runs f unless the store is closed or ctx is done, and keeps Close
 // waiting until f has returned. Errors come back classified for op.
