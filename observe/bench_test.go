@@ -2,6 +2,7 @@ package observe_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/steady-voice/steady/observe"
+	"github.com/steady-voice/steady/observe/tracestore"
 )
 
 // discard is an in-process exporter that drops everything, so the benchmark
@@ -38,9 +40,12 @@ func work(_ context.Context, in benchIn) (string, error) {
 	return strings.Repeat(in.Task[:40]+" ", 5), nil // ~200 bytes out
 }
 
-func setupBench(b *testing.B, c observe.Capture) *observe.Provider {
+func setupBench(b *testing.B, c observe.Capture, sink ...sdktrace.SpanExporter) *observe.Provider {
 	b.Helper()
-	p, err := observe.Setup(context.Background(), observe.Config{Exporters: []sdktrace.SpanExporter{discard{}}, Capture: c})
+	if len(sink) == 0 {
+		sink = []sdktrace.SpanExporter{discard{}}
+	}
+	p, err := observe.Setup(context.Background(), observe.Config{Exporters: sink, Capture: c})
 	if err != nil {
 		b.Fatalf("Setup: %v", err)
 	}
@@ -97,4 +102,23 @@ func BenchmarkOp(b *testing.B) {
 			_, _ = f(ctx, benchInput)
 		}
 	})
+	// What a Steady command pays: the embedded trace store as the sink. Its
+	// writes run on the exporter's goroutine, so on two cores the caller
+	// also feels the store's share of the CPU.
+	for _, capture := range []bool{false, true} {
+		name := map[bool]string{false: "tracestore_capture_off", true: "tracestore_capture_200B"}[capture]
+		b.Run(name, func(b *testing.B) {
+			st, err := tracestore.Open(context.Background(), filepath.Join(b.TempDir(), "traces.db"), tracestore.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { st.Close() })
+			setupBench(b, observe.Capture{Disabled: !capture}, st)
+			f := observe.Op("work", work, observe.Kind("TOOL"), observe.GenAIOperation("execute_tool"))
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = f(ctx, benchInput)
+			}
+		})
+	}
 }
