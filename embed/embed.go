@@ -120,6 +120,25 @@ func Cosine(a, b []float32) float32 {
 	return float32(dot / math.Sqrt(na*nb))
 }
 
+// Dot returns the dot product of a and b, which for unit vectors is their
+// cosine; b must be at least as long as a. It is the kernel of every exact
+// search, so it keeps four independent sums the CPU can overlap.
+func Dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
 // sanitize replaces invalid UTF-8 with U+FFFD, as the Embed contract says,
 // for embedders that must send text over the wire.
 func sanitize(s string) string {

@@ -235,3 +235,17 @@ func TestGloVeCoversDomainWords(t *testing.T) {
 		t.Errorf("%d of %d domain words known, want at least 37", known, len(domainWords))
 	}
 }
+
+func TestDot(t *testing.T) {
+	for n := range 10 { // every remainder of the four-way unrolling
+		a, b := make([]float32, n), make([]float32, n+2)
+		var want float32
+		for i := range a {
+			a[i], b[i] = float32(i+1), float32(2*i-3)
+			want += a[i] * b[i]
+		}
+		if got := embed.Dot(a, b); got != want {
+			t.Errorf("n=%d: got %v, want %v", n, got, want)
+		}
+	}
+}

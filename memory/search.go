@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/steady-voice/steady/embed"
 	"github.com/steady-voice/steady/observe"
 )
 
@@ -95,7 +96,7 @@ func (s *Service) search(ctx context.Context, userID string, q Query) ([]Match, 
 	if err != nil {
 		return nil, err
 	}
-	if dot(vec, vec) == 0 { // nothing recognisable in the query: nothing is similar
+	if embed.Dot(vec, vec) == 0 { // nothing recognisable in the query: nothing is similar
 		return []Match{}, nil
 	}
 	cands, err := s.store.Candidates(ctx, userID)
@@ -161,7 +162,7 @@ func (s *Service) admitted(cands []Candidate, vec []float32, q Query) []scored {
 		if !s.admits(c, q, now) {
 			continue
 		}
-		if sim := dot(vec, c.Vector); sim >= q.MinSimilarity {
+		if sim := float64(embed.Dot(vec, c.Vector)); sim >= q.MinSimilarity {
 			out = append(out, scored{c, sim, sim + s.bonus(c, now)})
 		}
 	}
@@ -210,7 +211,7 @@ func (s *Service) bonus(c *Candidate, now time.Time) float64 {
 
 func (s *Service) nearDuplicate(x scored, chosen []scored) bool {
 	for _, y := range chosen {
-		if dot(x.c.Vector, y.c.Vector) > s.ranking.NearDuplicate {
+		if float64(embed.Dot(x.c.Vector, y.c.Vector)) > s.ranking.NearDuplicate {
 			return true
 		}
 	}
@@ -241,24 +242,6 @@ func (s *Service) load(ctx context.Context, userID string, top []scored) ([]Matc
 		}
 	}
 	return out, nil
-}
-
-// dot is the cosine of two unit vectors of equal length. Four
-// accumulators let the CPU overlap the multiply-adds.
-func dot(a, b []float32) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return float64((s0 + s1) + (s2 + s3))
 }
 
 // better orders by rank, ties to the newer intervention (UUIDv7 ids sort

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/rueidis"
 
+	"github.com/steady-voice/steady/embed"
 	"github.com/steady-voice/steady/internal/redistest"
 	"github.com/steady-voice/steady/memory"
 	"github.com/steady-voice/steady/memory/redisstore"
@@ -84,7 +85,7 @@ func top3(cands []memory.Candidate, q []float32) [3]*memory.Candidate {
 	var best [3]*memory.Candidate
 	sims := [3]float32{-2, -2, -2}
 	for i := range cands {
-		sim := dot(q, cands[i].Vector)
+		sim := embed.Dot(q, cands[i].Vector)
 		for j := range best {
 			if sim > sims[j] {
 				copy(sims[j+1:], sims[j:2])
@@ -95,22 +96,6 @@ func top3(cands []memory.Candidate, q []float32) [3]*memory.Candidate {
 		}
 	}
 	return best
-}
-
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return s0 + s1 + s2 + s3
 }
 
 // BenchmarkPutIntervention writes with 32 goroutines at once, the load of

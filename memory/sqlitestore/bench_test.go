@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/steady-voice/steady/embed"
 	"github.com/steady-voice/steady/memory"
 	"github.com/steady-voice/steady/memory/sqlitestore"
 )
@@ -59,20 +60,11 @@ func benchCandidates(b *testing.B, n int, opt sqlitestore.Options) {
 func best(query []float32, cands []memory.Candidate) int {
 	top, at := float32(math.Inf(-1)), -1
 	for i := range cands {
-		if sim := dot(query, cands[i].Vector); sim > top {
+		if sim := embed.Dot(query, cands[i].Vector); sim > top {
 			top, at = sim, i
 		}
 	}
 	return at
-}
-
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s float32
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
 }
 
 // BenchmarkPutIntervention records interventions, vector included, from 32
