@@ -42,6 +42,27 @@ func Open(path string, conns int, params url.Values) (*sql.DB, error) {
 	return db, nil
 }
 
+// OpenWriter opens the single writing connection: WAL, synchronous=NORMAL
+// (a commit survives a process crash; the last ones may roll back on power
+// loss, never half-written), transactions that take the write lock at BEGIN,
+// and a busy timeout of busyMillis for other processes holding it. extra
+// adds pragmas of the caller's own.
+func OpenWriter(path, busyMillis string, extra url.Values) (*sql.DB, error) {
+	params := url.Values{
+		"_busy_timeout": {busyMillis}, "_journal_mode": {"WAL"},
+		"_synchronous": {"NORMAL"}, "_txlock": {"immediate"},
+	}
+	for k, v := range extra {
+		params[k] = v
+	}
+	return Open(path, 1, params)
+}
+
+// OpenReaders opens a pool of n read-only connections.
+func OpenReaders(path, busyMillis string, n int) (*sql.DB, error) {
+	return Open(path, n, url.Values{"_busy_timeout": {busyMillis}, "_query_only": {"1"}})
+}
+
 // Migrate brings the schema of db up to date in one transaction: migration
 // i takes the file from version i to i+1, and PRAGMA user_version records
 // where it is. A file newer than this program is an error, not a downgrade.

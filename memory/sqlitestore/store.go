@@ -16,7 +16,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net/url"
 	"os"
 	"runtime"
 	"sync"
@@ -102,10 +101,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 // openDBs opens the writing connection, migrates the schema with it, opens
 // the read pool and starts the writer; on failure it closes what it opened.
 func (s *Store) openDBs(ctx context.Context) error {
-	wdb, err := sqlitedb.Open(s.path, 1, url.Values{
-		"_busy_timeout": {busyTimeout}, "_journal_mode": {"WAL"},
-		"_synchronous": {"NORMAL"}, "_txlock": {"immediate"},
-	})
+	wdb, err := sqlitedb.OpenWriter(s.path, busyTimeout, nil)
 	if err != nil {
 		return err
 	}
@@ -125,7 +121,7 @@ func (s *Store) openDBs(ctx context.Context) error {
 // checkFile can tell when the file is removed or replaced.
 func (s *Store) openReaders(ctx context.Context) (*sql.DB, error) {
 	n := max(readers, runtime.GOMAXPROCS(0))
-	rdb, err := sqlitedb.Open(s.path, n, url.Values{"_busy_timeout": {busyTimeout}, "_query_only": {"1"}})
+	rdb, err := sqlitedb.OpenReaders(s.path, busyTimeout, n)
 	if err != nil {
 		return nil, err
 	}

@@ -125,9 +125,7 @@ func (s *Store) openDBs(ctx context.Context) error {
 	// auto_vacuum only takes effect on a new file; incremental mode lets a
 	// purge hand freed pages back to the file system, which the size cap
 	// needs.
-	wdb, err := sqlitedb.Open(s.path, 1, url.Values{
-		"_busy_timeout": {busyTimeout}, "_journal_mode": {"WAL"},
-		"_synchronous": {"NORMAL"}, "_txlock": {"immediate"},
+	wdb, err := sqlitedb.OpenWriter(s.path, busyTimeout, url.Values{
 		"_auto_vacuum": {"incremental"}, "_foreign_keys": {"1"},
 	})
 	if err != nil {
@@ -144,7 +142,7 @@ func (s *Store) openDBs(ctx context.Context) error {
 		return errors.Join(err, wdb.Close())
 	}
 	n := max(readers, runtime.GOMAXPROCS(0))
-	rdb, err := sqlitedb.Open(s.path, n, url.Values{"_busy_timeout": {busyTimeout}, "_query_only": {"1"}})
+	rdb, err := sqlitedb.OpenReaders(s.path, busyTimeout, n)
 	if err == nil {
 		err = rdb.PingContext(ctx)
 	}
