@@ -1,7 +1,6 @@
 package redistest
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -202,15 +201,12 @@ func (c *Cluster) waitFormed() error {
 
 // clusterOK asks one node for CLUSTER INFO over raw RESP.
 func (s *Server) clusterOK() error {
-	conn, err := net.DialTimeout("tcp", s.Addr(), ioTimeout)
+	rw, closeConn, err := s.dial()
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
-		return err
-	}
-	info, err := command(bufio.NewReadWriter(bufio.NewReader(conn), bufio.NewWriter(conn)), "CLUSTER", "INFO")
+	defer closeConn()
+	info, err := command(rw, "CLUSTER", "INFO")
 	if err != nil {
 		return fmt.Errorf("CLUSTER INFO on %s: %w", s.Addr(), err)
 	}

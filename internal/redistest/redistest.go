@@ -305,19 +305,29 @@ func (s *Server) exitError(logPath string) error {
 	return err
 }
 
+// dial opens a raw RESP conversation with the server, bounded by ioTimeout
+// as a whole.
+func (s *Server) dial() (*bufio.ReadWriter, func() error, error) {
+	conn, err := net.DialTimeout("tcp", s.Addr(), ioTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := conn.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return bufio.NewReadWriter(bufio.NewReader(conn), bufio.NewWriter(conn)), conn.Close, nil
+}
+
 // handshake PINGs the server and reads INFO server. The process_id check makes
 // sure the answer came from our process: if another program grabbed the port
 // before redis bound it, the test must not be handed someone else's Redis.
 func (s *Server) handshake() error {
-	conn, err := net.DialTimeout("tcp", s.Addr(), ioTimeout)
+	rw, closeConn, err := s.dial()
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
-		return err
-	}
-	rw := bufio.NewReadWriter(bufio.NewReader(conn), bufio.NewWriter(conn))
+	defer closeConn()
 	pong, err := command(rw, "PING")
 	if err != nil {
 		return fmt.Errorf("PING: %w", err)
