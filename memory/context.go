@@ -16,6 +16,11 @@ type ContextOptions struct {
 	// MinSimilarity is the least cosine similarity of a few-shot example in
 	// DynamicContext. Default 0.5.
 	MinSimilarity float64
+	// MinScore is the least Ranking.ScoreName score of a few-shot example
+	// in DynamicContext; 0 means no minimum. An agent that scores its
+	// interventions sets it so that only what was judged to help is shown,
+	// not what merely started with a hopeful outcome.
+	MinScore float64
 	// Reflections is how many recent reflections PromptContext shows.
 	// Default 3.
 	Reflections int
@@ -157,7 +162,8 @@ func (s *Service) DynamicContext(ctx context.Context, userID, utterance string, 
 }
 
 func (s *Service) dynamicContext(ctx context.Context, userID, utterance string, k int) (string, error) {
-	matches, err := s.Search(ctx, userID, Query{Text: utterance, K: k, MinSimilarity: s.context.MinSimilarity})
+	matches, err := s.Search(ctx, userID, Query{Text: utterance, K: k,
+		MinSimilarity: s.context.MinSimilarity, MinScore: s.context.MinScore})
 	if err != nil || len(matches) == 0 {
 		return "", err
 	}

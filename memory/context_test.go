@@ -127,3 +127,18 @@ func TestStats(t *testing.T) {
 		t.Errorf("unscored tool has mean %v, want none", *st.Tools[1].MeanEffectiveness)
 	}
 }
+
+func TestDynamicContextMinScore(t *testing.T) {
+	f := newFixture(t, func(c *memory.Config) { c.Context.MinScore = 0.7 })
+	f.record(t, memory.Intervention{Context: "I can't get started on my taxes", Tool: "create_microsteps",
+		Outcome: memory.ReEngaged, Scores: map[string]float64{"effectiveness": 0.7}})
+	f.record(t, memory.Intervention{Context: "I can't get started on my tax return", Tool: "reframe_thought",
+		Outcome: memory.ReEngaged}) // hopeful initial outcome, never judged
+	got, err := f.svc.DynamicContext(f.ctx, "alice", "I can't start doing my taxes", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, "create microsteps") || strings.Contains(got, "reframe") {
+		t.Errorf("got\n%s\nwant only the scored example", got)
+	}
+}
