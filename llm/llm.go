@@ -55,6 +55,10 @@ type ToolCall struct {
 	ID   string          `json:"id"` // provider's id; generated when the provider gives none
 	Name string          `json:"name"`
 	Args json.RawMessage `json:"args"` // a JSON object
+	// Signature is opaque provider state to send back with the call
+	// (Gemini's thought signature, which Gemini 3 models require on the
+	// next turn). Keep it when the call goes into the history.
+	Signature []byte `json:"signature,omitempty"`
 }
 
 // ToolResult is what a tool returned, sent back to the model.
