@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	steady "github.com/steady-voice/steady"
@@ -25,7 +26,8 @@ const opReadDataset = "eval.ReadDataset"
 // ReadDataset reads JSONL, one Example object per line; blank lines are
 // skipped. Each row needs a non-empty "input"; "id" defaults to
 // "line-<n>" and must be unique; unknown fields are errors, so a typo such
-// as "expected_tol" is not silently ignored. Errors have the code
+// as "expected_tol" is not silently ignored; "no_tool" cannot be combined
+// with "expected_tool" or "acceptable_tools". Errors have the code
 // steady.Invalid and name the line.
 func ReadDataset(r io.Reader) ([]Example, error) {
 	sc := bufio.NewScanner(r)
@@ -77,10 +79,25 @@ func parseRow(b []byte, line int) (Example, error) {
 	if strings.TrimSpace(ex.Input) == "" {
 		return Example{}, errors.New(`missing field "input"`)
 	}
+	if err := checkTools(ex); err != nil {
+		return Example{}, err
+	}
 	if ex.ID == "" {
 		ex.ID = fmt.Sprintf("line-%d", line)
 	}
 	return ex, nil
+}
+
+// checkTools rejects tool expectations ToolUsage could honour only by
+// silently ignoring part of them.
+func checkTools(ex Example) error {
+	switch {
+	case ex.NoTool && (ex.ExpectedTool != "" || len(ex.AcceptableTools) > 0):
+		return errors.New(`"no_tool" together with "expected_tool" or "acceptable_tools"`)
+	case slices.Contains(ex.AcceptableTools, ""):
+		return errors.New(`"acceptable_tools" holds an empty name`)
+	}
+	return nil
 }
 
 // WriteDataset writes examples as JSONL that ReadDataset reads back.

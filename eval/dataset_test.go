@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 func TestReadDataset(t *testing.T) {
 	in := `{"id":"a","input":"I can't start my essay","expected_tool":"create_microsteps","task":"essay","metadata":{"difficulty":2}}
 
-{"input":"too loud in here","context":"office"}
+{"input":"too loud in here","context":"office","expected_tool":"sensory_check","acceptable_tools":["grounding_exercise"]}
+{"id":"hi","input":"thanks, that was nice","no_tool":true}
 `
 	got, err := eval.ReadDataset(strings.NewReader(in))
 	if err != nil {
@@ -22,7 +24,9 @@ func TestReadDataset(t *testing.T) {
 	}
 	want := []eval.Example{
 		{ID: "a", Input: "I can't start my essay", ExpectedTool: "create_microsteps", Task: "essay", Metadata: map[string]any{"difficulty": 2.0}},
-		{ID: "line-3", Input: "too loud in here", Context: "office"},
+		{ID: "line-3", Input: "too loud in here", Context: "office", ExpectedTool: "sensory_check",
+			AcceptableTools: []string{"grounding_exercise"}},
+		{ID: "hi", Input: "thanks, that was nice", NoTool: true},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadDataset = %+v, want %+v", got, want)
@@ -39,6 +43,10 @@ func TestReadDatasetErrors(t *testing.T) {
 		{"unknown field", `{"input":"x","expected_tol":"y"}`, `line 1: bad JSON: json: unknown field "expected_tol"`},
 		{"two values", `{"input":"x"} {"input":"y"}`, "line 1: bad JSON: more than one value"},
 		{"not an object", `["x"]`, "line 1: bad JSON"},
+		{"no tool and expected tool", `{"input":"hi","no_tool":true,"expected_tool":"suggest_break"}`, `line 1: "no_tool" together with`},
+		{"no tool and acceptable tools", "\n" + `{"input":"hi","no_tool":true,"acceptable_tools":["suggest_break"]}`, `line 2: "no_tool" together with`},
+		{"empty acceptable tool", `{"input":"hi","acceptable_tools":["suggest_break",""]}`, `line 1: "acceptable_tools" holds an empty name`},
+		{"acceptable tools not a list", `{"input":"hi","acceptable_tools":"suggest_break"}`, "line 1: bad JSON"},
 		{"duplicate id", "{\"id\":\"a\",\"input\":\"x\"}\n\n{\"id\":\"a\",\"input\":\"y\"}", `line 3: id "a" already used on line 1`},
 		{"line too long", `{"input":"` + strings.Repeat("x", eval.MaxLineBytes) + `"}`, "line 1: longer than"},
 		{"too many rows", strings.Repeat("{\"input\":\"x\"}\n", eval.MaxDatasetRows+1), "more than 10000 rows"},
@@ -64,6 +72,8 @@ func FuzzReadDataset(f *testing.F) {
 	f.Add([]byte(`{"input":"\u00e9\ud800","tool_calls":1}`))
 	f.Add([]byte("{\"input\":\"x\"}\r\n{\"input\":\"y\",\"id\":\"line-1\"}"))
 	f.Add([]byte(`{"input":"x"} trailing`))
+	f.Add([]byte(`{"input":"x","expected_tool":"a","acceptable_tools":["b","c"]}` + "\n" + `{"input":"y","no_tool":true}`))
+	f.Add([]byte(`{"input":"x","no_tool":true,"acceptable_tools":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		examples, err := eval.ReadDataset(bytes.NewReader(data))
 		if err != nil {
@@ -71,7 +81,8 @@ func FuzzReadDataset(f *testing.F) {
 		}
 		ids := map[string]bool{}
 		for _, ex := range examples {
-			if strings.TrimSpace(ex.Input) == "" || ex.ID == "" || ids[ex.ID] {
+			if strings.TrimSpace(ex.Input) == "" || ex.ID == "" || ids[ex.ID] ||
+				ex.NoTool && (ex.ExpectedTool != "" || len(ex.AcceptableTools) > 0) || slices.Contains(ex.AcceptableTools, "") {
 				t.Fatalf("bad example %+v", ex)
 			}
 			ids[ex.ID] = true

@@ -11,11 +11,21 @@ type Example struct {
 	ID    string `json:"id"`
 	Input string `json:"input"` // the user's message
 	// ExpectedTool is the support tool the agent should call, or "" when
-	// any (or no) tool is acceptable.
-	ExpectedTool string         `json:"expected_tool,omitempty"`
-	Context      string         `json:"context,omitempty"` // e.g. "overwhelmed, late evening"
-	Task         string         `json:"task,omitempty"`    // what the user is working on
-	Metadata     map[string]any `json:"metadata,omitempty"`
+	// any (or no) tool is acceptable, unless AcceptableTools or NoTool
+	// says otherwise.
+	ExpectedTool string `json:"expected_tool,omitempty"`
+	// AcceptableTools are other tools that would be just as right: a user
+	// who is overwhelmed may be helped by breathing or by grounding, and
+	// penalising one of them would teach the model a preference the
+	// dataset's author never had.
+	AcceptableTools []string `json:"acceptable_tools,omitempty"`
+	// NoTool says the right answer calls no tool at all (small talk, a
+	// thank-you): reaching for an exercise there is intrusive. It excludes
+	// ExpectedTool and AcceptableTools.
+	NoTool   bool           `json:"no_tool,omitempty"`
+	Context  string         `json:"context,omitempty"` // e.g. "overwhelmed, late evening"
+	Task     string         `json:"task,omitempty"`    // what the user is working on
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // ToolCall is one support tool the model called while answering.

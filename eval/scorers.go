@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -140,30 +141,45 @@ type ToolUsage struct{}
 
 func (ToolUsage) Name() string { return "tool_usage" }
 
-// Score reports score and used_tool. With an expected tool: called → 1.0,
-// only other tools → 0.5, none → 0. With no expectation a tool call is
-// mildly preferred (0.7 vs 0.5), because the tools are how Steady helps.
+// Score reports score and used_tool. With an expected tool: it or one of
+// the acceptable tools called → 1.0, only other tools → 0.5, none → 0.
+// With NoTool: no call → 1.0, any call → 0. With no expectation a tool
+// call is mildly preferred (0.7 vs 0.5), because the tools are how Steady
+// helps.
 func (ToolUsage) Score(_ context.Context, ex Example, out Output) (Result, error) {
 	return Result{ScoreKey: toolUsage(ex, out), "used_tool": len(out.ToolCalls) > 0}, nil
 }
 
 func toolUsage(ex Example, out Output) float64 {
 	used := len(out.ToolCalls) > 0
-	if ex.ExpectedTool == "" {
+	switch {
+	case ex.NoTool && used:
+		return 0
+	case ex.NoTool:
+		return 1.0
+	case ex.ExpectedTool == "" && len(ex.AcceptableTools) == 0:
 		if used {
 			return 0.7
 		}
 		return 0.5
-	}
-	for _, c := range out.ToolCalls {
-		if c.Name == ex.ExpectedTool {
-			return 1.0
-		}
-	}
-	if used {
+	case calledExpected(ex, out):
+		return 1.0
+	case used:
 		return 0.5
 	}
 	return 0
+}
+
+// calledExpected reports whether out called the expected tool or one of
+// the acceptable ones. Acceptable tools alone, without an expected one,
+// still form an expectation.
+func calledExpected(ex Example, out Output) bool {
+	for _, c := range out.ToolCalls {
+		if c.Name != "" && (c.Name == ex.ExpectedTool || slices.Contains(ex.AcceptableTools, c.Name)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ResponseQuality weighs the reply as a whole: 0.3 brevity, 0.4

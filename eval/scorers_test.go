@@ -196,23 +196,33 @@ func TestSupportiveness(t *testing.T) {
 }
 
 func TestToolUsage(t *testing.T) {
+	const want = "grounding_exercise"
+	acceptable := []string{"start_breathing_exercise", "sensory_check"}
 	tests := []struct {
-		name     string
-		expected string
-		called   []string
-		score    float64
-		used     bool
+		name   string
+		ex     eval.Example
+		called []string
+		score  float64
+		used   bool
 	}{
-		{"expected tool used", "grounding_exercise", []string{"grounding_exercise"}, 1.0, true},
-		{"expected among others", "grounding_exercise", []string{"sensory_check", "grounding_exercise"}, 1.0, true},
-		{"another tool", "grounding_exercise", []string{"suggest_break"}, 0.5, true},
-		{"no tool", "grounding_exercise", nil, 0.0, false},
-		{"no expectation, tool", "", []string{"suggest_break"}, 0.7, true},
-		{"no expectation, no tool", "", nil, 0.5, false},
+		{"expected tool used", eval.Example{ExpectedTool: want}, []string{want}, 1.0, true},
+		{"expected among others", eval.Example{ExpectedTool: want}, []string{"sensory_check", want}, 1.0, true},
+		{"another tool", eval.Example{ExpectedTool: want}, []string{"suggest_break"}, 0.5, true},
+		{"no tool", eval.Example{ExpectedTool: want}, nil, 0.0, false},
+		{"acceptable tool", eval.Example{ExpectedTool: want, AcceptableTools: acceptable}, []string{"sensory_check"}, 1.0, true},
+		{"neither expected nor acceptable", eval.Example{ExpectedTool: want, AcceptableTools: acceptable}, []string{"suggest_break"}, 0.5, true},
+		{"acceptable, no tool called", eval.Example{ExpectedTool: want, AcceptableTools: acceptable}, nil, 0.0, false},
+		{"only acceptable tools, one called", eval.Example{AcceptableTools: acceptable}, []string{"start_breathing_exercise"}, 1.0, true},
+		{"only acceptable tools, other called", eval.Example{AcceptableTools: acceptable}, []string{"suggest_break"}, 0.5, true},
+		{"only acceptable tools, unnamed call", eval.Example{AcceptableTools: acceptable}, []string{""}, 0.5, true},
+		{"no tool wanted, none called", eval.Example{NoTool: true}, nil, 1.0, false},
+		{"no tool wanted, one called", eval.Example{NoTool: true}, []string{"suggest_break"}, 0.0, true},
+		{"no expectation, tool", eval.Example{}, []string{"suggest_break"}, 0.7, true},
+		{"no expectation, no tool", eval.Example{}, nil, 0.5, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := score(t, eval.ToolUsage{}, eval.Example{ExpectedTool: tt.expected}, eval.Output{ToolCalls: tools(tt.called...)})
+			res := score(t, eval.ToolUsage{}, tt.ex, eval.Output{ToolCalls: tools(tt.called...)})
 			checkFloat(t, "score", res["score"], tt.score)
 			check(t, "used_tool", res["used_tool"], tt.used)
 		})
@@ -234,6 +244,9 @@ func TestResponseQuality(t *testing.T) {
 		{"long, judgmental, missing tool", eval.Example{ExpectedTool: "create_microsteps"},
 			eval.Output{Response: "Just do it. " + words(80)},
 			0.3*0.2 + 0.4*0.25 + 0, 0.2, 0.25, 0},
+		{"small talk answered with a tool", eval.Example{NoTool: true},
+			eval.Output{Response: "Here.", ToolCalls: tools("start_breathing_exercise")},
+			0.3*1 + 0.4*0.5 + 0, 1, 0.5, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
-// Package evalstore keeps evaluation runs in the trace store (traces.db),
-// so that runs can be listed, reopened and compared later. It is the
-// eval.RunStore that joins eval and observe/tracestore: tracestore may not
-// import eval, and eval itself depends on observe only.
+// Package evalstore joins eval and observe/tracestore, which may not import
+// each other: tracestore may not import eval, and eval itself depends on
+// observe only. It keeps evaluation runs in the trace store (traces.db), so
+// that runs can be listed, reopened and compared later, and it scores calls
+// already in the store (ScoreCall), keeping each verdict as feedback on its
+// call.
 package evalstore
 
 import (
