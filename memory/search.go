@@ -67,6 +67,10 @@ type Query struct {
 	// MinSimilarity is the least cosine similarity returned, in [-1, 1].
 	MinSimilarity float64
 	Since         time.Time // only interventions created at or after
+	// Duplicates keeps near-duplicates, which are otherwise collapsed to
+	// the best ranked: a caller that weighs the evidence of every past
+	// attempt (a bandit) must see each one, not one per phrasing.
+	Duplicates bool
 }
 
 // Match is one search result.
@@ -146,7 +150,7 @@ func (s *Service) rank(cands []Candidate, vec []float32, q Query) []scored {
 	heap.Init(&h)
 	var out []scored
 	for h.Len() > 0 && len(out) < q.K {
-		if x := heap.Pop(&h).(scored); !s.nearDuplicate(x, out) {
+		if x := heap.Pop(&h).(scored); q.Duplicates || !s.nearDuplicate(x, out) {
 			out = append(out, x)
 		}
 	}

@@ -118,6 +118,10 @@ func TestSearchReturnsNoNearDuplicates(t *testing.T) {
 	if len(got) != 2 || !slices.Contains(ids(got), other.ID) {
 		t.Errorf("got %d results %v, want one of the identical three and %s", len(got), ids(got), other.ID)
 	}
+	all, err := f.svc.Search(f.ctx, "alice", memory.Query{Text: "bright lights hurt", K: 10, Duplicates: true})
+	if err != nil || len(all) != 4 {
+		t.Errorf("with Duplicates: %d results, %v; want all 4", len(all), err)
+	}
 }
 
 func TestSearchScoreWeightPrefersEffective(t *testing.T) {

@@ -80,11 +80,18 @@ func orDefault(d, def time.Duration) time.Duration {
 // Embedder is the embedder the service records and searches with.
 func (s *Service) Embedder() embed.Embedder { return s.embedder }
 
-// Record stores a new intervention. The service sets ID, CreatedAt,
-// ExpiresAt and, when iv.Embedding is nil, embeds iv.Context; Outcome
-// defaults to Pending. A given Embedding must come from the service's
-// embedder (iv.Embedder empty or equal to its Name) and have its size.
-// It returns the stored intervention.
+// Record stores a new intervention. The service sets ExpiresAt to
+// CreatedAt plus the intervention TTL and, when iv.Embedding is nil, embeds
+// iv.Context; Outcome defaults to Pending. A given Embedding must come from
+// the service's embedder (iv.Embedder empty or equal to its Name) and have
+// its size. It returns the stored intervention.
+//
+// ID and CreatedAt are set by the service when empty. A caller may choose
+// them instead, so that a write it retries or replays later (see
+// agent.Recorder) lands on the same record: a given ID must be a UUID, a
+// given CreatedAt at most a minute in the future and younger than the TTL
+// (else Invalid), rounded to milliseconds like the service's own. Storing
+// an ID the user already has is a Conflict, and changes nothing.
 func (s *Service) Record(ctx context.Context, iv Intervention) (Intervention, error) {
 	return traced(ctx, "memory.record", iv.UserID, recordInput(iv), summarise,
 		func(ctx context.Context) (Intervention, error) { return s.record(ctx, iv) })
@@ -95,25 +102,51 @@ func (s *Service) record(ctx context.Context, iv Intervention) (Intervention, er
 	if iv.Outcome == "" {
 		iv.Outcome = Pending
 	}
-	if err := s.checkIntervention(op, iv); err != nil {
+	now := s.now().UTC().Truncate(timeUnit)
+	if err := errors.Join(s.checkIntervention(op, iv), s.checkCreatedAt(op, iv.CreatedAt, now)); err != nil {
 		return Intervention{}, err
 	}
 	vec, err := s.vectorFor(ctx, op, iv.Context, iv.Embedding, iv.Embedder)
 	if err != nil {
 		return Intervention{}, err
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return Intervention{}, steady.Wrap(steady.Internal, op, err)
+	if iv.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return Intervention{}, steady.Wrap(steady.Internal, op, err)
+		}
+		iv.ID = id.String()
 	}
-	now := s.now().UTC().Truncate(timeUnit)
-	iv.ID, iv.CreatedAt, iv.ExpiresAt = id.String(), now, now.Add(s.ivTTL)
+	if iv.CreatedAt.IsZero() {
+		iv.CreatedAt = now
+	}
+	iv.CreatedAt = iv.CreatedAt.UTC().Truncate(timeUnit)
+	iv.ExpiresAt = iv.CreatedAt.Add(s.ivTTL)
 	iv.Embedding, iv.Embedder = vec, s.embedder.Name()
 	iv.Scores = cloneScores(iv.Scores)
 	if err := s.store.PutIntervention(ctx, iv); err != nil {
 		return Intervention{}, err
 	}
 	return iv, nil
+}
+
+// maxClockSkew is how far in the future a caller's CreatedAt may be: the
+// caller's clock may run a little ahead of the service's, but a record
+// from the future would sort above everything stored after it.
+const maxClockSkew = time.Minute
+
+// checkCreatedAt refuses a caller's CreatedAt (zero means now) that is too
+// far ahead, or so old that the record would already have expired.
+func (s *Service) checkCreatedAt(op string, at, now time.Time) error {
+	switch {
+	case at.IsZero():
+		return nil
+	case at.After(now.Add(maxClockSkew)):
+		return invalid(op, "created_at %s is more than %v in the future", at.UTC().Format(time.RFC3339), maxClockSkew)
+	case !at.Add(s.ivTTL).After(now):
+		return invalid(op, "created_at %s is older than the intervention TTL %v", at.UTC().Format(time.RFC3339), s.ivTTL)
+	}
+	return nil
 }
 
 func (s *Service) checkIntervention(op string, iv Intervention) error {
@@ -129,6 +162,9 @@ func (s *Service) checkIntervention(op string, iv Intervention) error {
 		checkOutcome(op, iv.Outcome),
 		checkScores(op, iv.Scores),
 		checkArgs(op, iv.Args),
+	}
+	if iv.ID != "" {
+		checks = append(checks, checkRecordID(op, iv.ID))
 	}
 	if !validName(iv.Tool) {
 		checks = append(checks, invalid(op, "tool %q: want 1–64 of a-z, 0-9 and _", clip(iv.Tool)))

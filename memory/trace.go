@@ -76,8 +76,9 @@ func queryInput(userID string, q Query) any {
 		MinScore      float64   `json:"min_score,omitempty"`
 		MinSimilarity float64   `json:"min_similarity,omitempty"`
 		HasVector     bool      `json:"vector_given,omitempty"`
+		Duplicates    bool      `json:"duplicates,omitempty"`
 	}
-	return in{userID, q.Text, q.K, q.AllOutcomes, q.Outcomes, q.Tool, q.Category, q.MinScore, q.MinSimilarity, q.Vector != nil}
+	return in{userID, q.Text, q.K, q.AllOutcomes, q.Outcomes, q.Tool, q.Category, q.MinScore, q.MinSimilarity, q.Vector != nil, q.Duplicates}
 }
 
 func recordInput(iv Intervention) any {
