@@ -1,0 +1,128 @@
+package agent
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/steady-voice/steady"
+	"github.com/steady-voice/steady/memory"
+	"github.com/steady-voice/steady/observe"
+)
+
+// MaxUtteranceBytes bounds one user turn; speech is far below it.
+const MaxUtteranceBytes = memory.MaxContextBytes
+
+// Reply is the agent's answer to one user turn.
+type Reply struct {
+	Text      string           `json:"reply"`
+	ToolCalls []ToolCallResult `json:"tool_calls"`
+	TraceID   string           `json:"trace_id,omitempty"`
+	// Situation is what the offline policy recognised ("" for a model).
+	Situation string `json:"situation,omitempty"`
+	// Context is the dynamic context the turn was given: the user's past
+	// interventions in similar situations that helped.
+	Context string `json:"-"`
+}
+
+// turnInput is a turn as the trace shows it.
+type turnInput struct {
+	session *Session
+	Text    string `json:"text"`
+	Engine  string `json:"engine"`
+}
+
+// Turn answers what the user said in the session. Empty or oversized text
+// is an Invalid error and changes nothing.
+func (a *Agent) Turn(ctx context.Context, s *Session, text string) (Reply, error) {
+	text = strings.TrimSpace(text)
+	if err := checkUtterance(text); err != nil {
+		return Reply{}, err
+	}
+	s.turnMu.Lock()
+	defer s.turnMu.Unlock()
+	ctx = observe.WithAttributes(ctx, map[string]any{"user_id": s.UserID, "session_id": s.ID})
+	return a.turnOp(ctx, turnInput{session: s, Text: text, Engine: a.Engine()})
+}
+
+func checkUtterance(text string) error {
+	switch {
+	case text == "":
+		return steady.Errorf(steady.Invalid, "agent.Turn", "the message is empty")
+	case len(text) > MaxUtteranceBytes:
+		return steady.Errorf(steady.Invalid, "agent.Turn", "the message is %d bytes, the limit is %d", len(text), MaxUtteranceBytes)
+	case !utf8.ValidString(text):
+		return steady.Errorf(steady.Invalid, "agent.Turn", "the message is not valid UTF-8")
+	}
+	return nil
+}
+
+func (a *Agent) turn(ctx context.Context, in turnInput) (Reply, error) {
+	s := in.session
+	vec, h, err := a.hear(ctx, s, in.Text)
+	if err != nil {
+		return Reply{}, err
+	}
+	var r Reply
+	if !a.noMemory {
+		if r.Context, err = a.memory.DynamicContext(ctx, s.UserID, in.Text, 3); err != nil {
+			return Reply{}, err
+		}
+	}
+	if a.model == nil {
+		err = a.offline(ctx, s, in.Text, vec, h, &r)
+	} else {
+		err = a.withModel(ctx, s, r.Context, &r)
+	}
+	if err != nil {
+		return Reply{}, err
+	}
+	r.TraceID = observe.TraceID(ctx)
+	s.Remember(assistantMessage(r))
+	return r, nil
+}
+
+// Observe takes what the user said without answering it, for clients that
+// run their own model and call the tools through the bridge: it becomes the
+// context of the next tool calls and settles the previous ones' outcomes,
+// as a turn does.
+func (a *Agent) Observe(ctx context.Context, s *Session, text string) error {
+	text = strings.TrimSpace(text)
+	if err := checkUtterance(text); err != nil {
+		return err
+	}
+	s.turnMu.Lock()
+	defer s.turnMu.Unlock()
+	_, _, err := a.hear(observe.WithAttributes(ctx, map[string]any{"user_id": s.UserID, "session_id": s.ID}), s, text)
+	return err
+}
+
+// heard is what a user turn said about the previous turn's
+// interventions.
+type heard struct {
+	reply  string   // the reply label, "" when unclear
+	judged []string // the tools it judged
+}
+
+// hear starts a turn: the utterance is embedded once, and what it says
+// about the previous turn's interventions is judged.
+func (a *Agent) hear(ctx context.Context, s *Session, text string) ([]float32, heard, error) {
+	s.beginTurn(text)
+	s.mu.Lock()
+	s.tracker.userTurns++
+	s.mu.Unlock()
+	vecs, err := a.memory.Embedder().Embed(ctx, []string{text})
+	if err != nil {
+		return nil, heard{}, err
+	}
+	var h heard
+	if v := a.replies.classify(text, vecs[0]); v.Confidence >= minReplyConfidence {
+		ds := s.byReply(v.Label)
+		a.judge(ctx, s, ds)
+		h.reply = v.Label
+		for _, d := range ds {
+			h.judged = append(h.judged, d.p.tool)
+		}
+	}
+	return vecs[0], h, nil
+}
