@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/steady-voice/steady/embed"
 )
 
 // ContextOptions tunes the context blocks written into the model's prompt.
@@ -164,8 +166,15 @@ func (s *Service) DynamicContext(ctx context.Context, userID, utterance string, 
 func (s *Service) dynamicContext(ctx context.Context, userID, utterance string, k int) (string, error) {
 	matches, err := s.Search(ctx, userID, Query{Text: utterance, K: k,
 		MinSimilarity: s.context.MinSimilarity, MinScore: s.context.MinScore})
-	if err != nil || len(matches) == 0 {
+	if err != nil {
 		return "", err
+	}
+	return s.formatExamples(matches), nil
+}
+
+func (s *Service) formatExamples(matches []Match) string {
+	if len(matches) == 0 {
+		return ""
 	}
 	b := newBudget(s.context.BudgetTokens)
 	var examples []string
@@ -173,7 +182,60 @@ func (s *Service) dynamicContext(ctx context.Context, userID, utterance string, 
 		examples = append(examples, example(i+1, m, s.ranking.ScoreName))
 	}
 	b.section("Similar situations where something helped this user", examples)
-	return b.String(), nil
+	return b.String()
+}
+
+// ExamplesContext is DynamicContext built from matches the caller already
+// has — e.g. a Light search for all outcomes, which a policy ranks anyway —
+// so a turn searches once: the first k (0 means 3) that DynamicContext
+// would admit (successful, at least MinScore and MinSimilarity), their
+// records read in one round trip, near-duplicates left out.
+func (s *Service) ExamplesContext(ctx context.Context, userID string, matches []Match, k int) (string, error) {
+	in := map[string]any{"user_id": userID, "matches": len(matches), "k": k}
+	return traced(ctx, "memory.examples_context", userID, in, same[string],
+		func(ctx context.Context) (string, error) { return s.examplesContext(ctx, userID, matches, k) })
+}
+
+func (s *Service) examplesContext(ctx context.Context, userID string, matches []Match, k int) (string, error) {
+	if err := checkID("memory.ExamplesContext", "user id", userID); err != nil {
+		return "", err
+	}
+	if k <= 0 {
+		k = 3
+	}
+	var ids []string
+	sim := map[string]Match{}
+	for _, m := range matches {
+		if m.Outcome.Successful() && m.Similarity >= s.context.MinSimilarity &&
+			(s.context.MinScore == 0 || m.Scores[s.ranking.ScoreName] >= s.context.MinScore) && len(ids) < 3*k {
+			ids = append(ids, m.ID)
+			sim[m.ID] = m
+		}
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	ivs, err := s.store.GetInterventions(ctx, userID, ids)
+	if err != nil {
+		return "", err
+	}
+	var chosen []Match
+	for _, iv := range ivs {
+		if len(chosen) < k && !s.duplicateOf(iv, chosen) {
+			m := sim[iv.ID]
+			chosen = append(chosen, Match{Intervention: iv, Similarity: m.Similarity, Rank: m.Rank})
+		}
+	}
+	return s.formatExamples(chosen), nil
+}
+
+func (s *Service) duplicateOf(iv Intervention, chosen []Match) bool {
+	for _, c := range chosen {
+		if len(c.Embedding) == len(iv.Embedding) && float64(embed.Dot(c.Embedding, iv.Embedding)) > s.ranking.NearDuplicate {
+			return true
+		}
+	}
+	return false
 }
 
 func example(n int, m Match, scoreName string) string {

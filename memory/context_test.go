@@ -142,3 +142,28 @@ func TestDynamicContextMinScore(t *testing.T) {
 		t.Errorf("got\n%s\nwant only the scored example", got)
 	}
 }
+
+func TestExamplesContextMatchesDynamicContext(t *testing.T) {
+	f := newFixture(t, func(c *memory.Config) { c.Context.MinScore = 0.7 })
+	good := map[string]float64{"effectiveness": 0.9}
+	f.record(t, memory.Intervention{Context: "I can't get started on my taxes", Tool: "create_microsteps", Outcome: memory.TaskCompleted, Scores: good})
+	f.record(t, memory.Intervention{Context: "I can't get started on my taxes", Tool: "create_microsteps", Outcome: memory.TaskCompleted, Scores: good})
+	f.record(t, memory.Intervention{Context: "I can't start the tax forms", Tool: "reframe_thought", Outcome: memory.Abandoned, Scores: map[string]float64{"effectiveness": 0.3}})
+	f.record(t, memory.Intervention{Context: "starting taxes is hard", Tool: "suggest_break", Outcome: memory.ReEngaged, Scores: good})
+	q := "I can't start doing my taxes"
+	want, err := f.svc.DynamicContext(f.ctx, "alice", q, 3)
+	if err != nil || want == "" {
+		t.Fatalf("DynamicContext = %q, %v", want, err)
+	}
+	light, err := f.svc.Search(f.ctx, "alice", memory.Query{Text: q, K: 30, AllOutcomes: true, Duplicates: true, Light: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.ExamplesContext(f.ctx, "alice", light, 3)
+	if err != nil || got != want {
+		t.Errorf("ExamplesContext =\n%s\n%v\nwant DynamicContext's\n%s", got, err, want)
+	}
+	if _, err := f.svc.ExamplesContext(f.ctx, "a{b}", light, 3); err == nil {
+		t.Error("a bad user id was accepted")
+	}
+}

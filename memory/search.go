@@ -71,6 +71,12 @@ type Query struct {
 	// the best ranked: a caller that weighs the evidence of every past
 	// attempt (a bandit) must see each one, not one per phrasing.
 	Duplicates bool
+	// Light returns only what ranking knows — ID, UserID, Tool, Category,
+	// Outcome, Scores, CreatedAt, ExpiresAt and the similarity — without
+	// reading the records: Context, Text, Task, Args and Embedding are
+	// empty. It saves a store round trip and the decoding of every match,
+	// for callers that only weigh outcomes.
+	Light bool
 }
 
 // Match is one search result.
@@ -108,7 +114,21 @@ func (s *Service) search(ctx context.Context, userID string, q Query) ([]Match, 
 		return nil, err
 	}
 	top := s.rank(cands, vec, q)
+	if q.Light {
+		return light(userID, top), nil
+	}
 	return s.load(ctx, userID, top)
+}
+
+func light(userID string, top []scored) []Match {
+	out := make([]Match, len(top))
+	for i, t := range top {
+		c := t.c
+		out[i] = Match{Intervention: Intervention{ID: c.ID, UserID: userID, Tool: c.Tool, Category: c.Category,
+			Outcome: c.Outcome, Scores: cloneScores(c.Scores), CreatedAt: c.CreatedAt, ExpiresAt: c.ExpiresAt,
+			Embedder: c.Embedder}, Similarity: t.sim, Rank: t.rank}
+	}
+	return out
 }
 
 func (s *Service) checkQuery(op, userID string, q Query) error {

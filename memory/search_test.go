@@ -122,6 +122,15 @@ func TestSearchReturnsNoNearDuplicates(t *testing.T) {
 	if err != nil || len(all) != 4 {
 		t.Errorf("with Duplicates: %d results, %v; want all 4", len(all), err)
 	}
+	lite, err := f.svc.Search(f.ctx, "alice", memory.Query{Text: "bright lights hurt", K: 10, Duplicates: true, Light: true})
+	if err != nil || len(lite) != 4 {
+		t.Fatalf("Light: %d results, %v; want 4", len(lite), err)
+	}
+	for i, m := range lite {
+		if m.ID != all[i].ID || m.Similarity != all[i].Similarity || m.Outcome != all[i].Outcome || m.Tool != all[i].Tool || m.Context != "" {
+			t.Errorf("light match %d = %+v, want %+v without the record's text", i, m, all[i])
+		}
+	}
 }
 
 func TestSearchScoreWeightPrefersEffective(t *testing.T) {

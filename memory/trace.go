@@ -77,8 +77,9 @@ func queryInput(userID string, q Query) any {
 		MinSimilarity float64   `json:"min_similarity,omitempty"`
 		HasVector     bool      `json:"vector_given,omitempty"`
 		Duplicates    bool      `json:"duplicates,omitempty"`
+		Light         bool      `json:"light,omitempty"`
 	}
-	return in{userID, q.Text, q.K, q.AllOutcomes, q.Outcomes, q.Tool, q.Category, q.MinScore, q.MinSimilarity, q.Vector != nil, q.Duplicates}
+	return in{userID, q.Text, q.K, q.AllOutcomes, q.Outcomes, q.Tool, q.Category, q.MinScore, q.MinSimilarity, q.Vector != nil, q.Duplicates, q.Light}
 }
 
 func recordInput(iv Intervention) any {
