@@ -109,3 +109,21 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+func TestScenariosParse(t *testing.T) {
+	ex := eval.Scenarios()
+	if len(ex) < 40 {
+		t.Fatalf("%d scenarios, want at least 40", len(ex))
+	}
+	noTool := 0
+	for _, e := range ex {
+		if e.NoTool {
+			noTool++
+		} else if eval.ToolCategory(e.ExpectedTool) == "" {
+			t.Errorf("%s: expected tool %q is not a support tool", e.ID, e.ExpectedTool)
+		}
+	}
+	if noTool == 0 {
+		t.Error("no small-talk scenario")
+	}
+}
