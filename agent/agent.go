@@ -33,6 +33,8 @@ type Config struct {
 	NoMemory bool
 	// MaxToolSteps bounds a model's tool loop per turn; 0 means 4.
 	MaxToolSteps int
+	// Policy chooses the offline engine's tools; nil means Bandit.
+	Policy Policy
 }
 
 // Agent runs conversations: each user turn goes to the engine (the offline
@@ -47,6 +49,7 @@ type Agent struct {
 	seed     uint64
 	noMemory bool
 	maxSteps int
+	policy   Policy
 
 	bridge     *Bridge
 	situations *classifier
@@ -72,6 +75,9 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	}
 	if a.maxSteps <= 0 {
 		a.maxSteps = 4
+	}
+	if a.policy = cfg.Policy; a.policy == nil {
+		a.policy = Bandit{}
 	}
 	if err := a.buildClassifiers(ctx); err != nil {
 		return nil, err

@@ -219,3 +219,12 @@ func TestBadTurnChangesNothing(t *testing.T) {
 		t.Errorf("bad user id: %v, want Invalid", err)
 	}
 }
+
+func TestTurnWithNoKnownWord(t *testing.T) {
+	r := newRig(t)
+	s := r.start(t, "alice", "s1")
+	r.turn(t, s, "I need to clean my room but I don't know where to start") // memory is not empty
+	if rep := r.turn(t, s, "zzqx vrrbl"); rep.Text == "" {
+		t.Errorf("no reply to unknown words: %+v", rep)
+	}
+}

@@ -24,7 +24,7 @@ type classifier struct {
 	labels  []string
 	vecs    [][]float32
 	lexical *embed.TFIDF
-	lexVecs [][]float32
+	lexVecs []sparse // an utterance has a handful of the vocabulary's words
 	k       int
 }
 
@@ -52,9 +52,35 @@ func newClassifier(ctx context.Context, e embed.Embedder, examples []data.Exampl
 		c.vecs = append(c.vecs, vecs...)
 	}
 	c.lexical = embed.NewTFIDF(texts)
-	var err error
-	c.lexVecs, err = c.lexical.Embed(ctx, texts)
+	dense, err := c.lexical.Embed(ctx, texts)
+	for _, v := range dense {
+		c.lexVecs = append(c.lexVecs, toSparse(v))
+	}
 	return c, err
+}
+
+// sparse is a vector by its non-zero entries.
+type sparse struct {
+	idx []int32
+	val []float32
+}
+
+func toSparse(v []float32) sparse {
+	var s sparse
+	for i, x := range v {
+		if x != 0 {
+			s.idx, s.val = append(s.idx, int32(i)), append(s.val, x)
+		}
+	}
+	return s
+}
+
+func (s sparse) dot(dense []float32) float32 {
+	var sum float32
+	for i, j := range s.idx {
+		sum += s.val[i] * dense[j]
+	}
+	return sum
 }
 
 type neighbour struct {
@@ -97,7 +123,7 @@ func (c *classifier) classify(text string, vec []float32) vote {
 func (c *classifier) nearest(vec, lex []float32) []neighbour {
 	top := make([]neighbour, 0, c.k+1)
 	for i, v := range c.vecs {
-		s := (1-lexicalWeight)*float64(embed.Dot(vec, v)) + lexicalWeight*float64(embed.Dot(lex, c.lexVecs[i]))
+		s := (1-lexicalWeight)*float64(embed.Dot(vec, v)) + lexicalWeight*float64(c.lexVecs[i].dot(lex))
 		if len(top) == c.k && s <= top[len(top)-1].sim {
 			continue
 		}

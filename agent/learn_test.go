@@ -2,7 +2,6 @@ package agent_test
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/steady-voice/steady/eval"
@@ -51,15 +50,7 @@ func TestPolicyLearnsWhatHelpsThisUser(t *testing.T) {
 // evaluation scenarios, and none for small talk.
 func TestOfflinePolicyOnScenarios(t *testing.T) {
 	r := newRig(t)
-	f, err := os.Open("../eval/testdata/scenarios.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := eval.ReadDataset(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := eval.Scenarios()
 	e := eval.Evaluation{Dataset: rows, Scorers: []eval.Scorer{eval.ToolUsage{}}}
 	run, err := e.Run(r.ctx, r.agent.EvalModel("eval"), eval.RunOptions{})
 	if err != nil {

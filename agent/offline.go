@@ -22,7 +22,7 @@ const minSituation = 0.35
 // situations the bandit looks at.
 const evidenceK = 30
 
-func (a *Agent) offline(ctx context.Context, s *Session, text string, vec []float32, h heard, r *Reply) error {
+func (a *Agent) offline(ctx context.Context, s *Session, text string, vec []float32, h heard, evidence []memory.Match, r *Reply) error {
 	st, err := a.memory.Session(ctx, s.UserID, s.ID)
 	if err != nil {
 		return err
@@ -43,9 +43,7 @@ func (a *Agent) offline(ctx context.Context, s *Session, text string, vec []floa
 	}
 	tool := explicitTool(text)
 	if !slices.Contains(fits, tool) {
-		if tool, err = a.pick(ctx, s, vec, fits); err != nil {
-			return err
-		}
+		tool = a.pick(s, r.Situation, fits, evidence)
 	}
 	args, err := a.argsFor(ctx, s, tool, text, vec, st)
 	if err != nil {
@@ -125,24 +123,14 @@ func fitting(situation string, st memory.SessionState) []string {
 	return kept
 }
 
-// pick runs the bandit over the user's judged interventions in similar
-// situations; with memory off it has only its priors.
-func (a *Agent) pick(ctx context.Context, s *Session, vec []float32, fits []string) (string, error) {
+// pick asks the policy, on the session's random stream.
+func (a *Agent) pick(s *Session, situation string, fits []string, evidence []memory.Match) string {
 	if len(fits) == 1 {
-		return fits[0], nil
-	}
-	var evidence []memory.Match
-	if !a.noMemory {
-		var err error
-		evidence, err = a.memory.Search(ctx, s.UserID, memory.Query{Vector: vec, K: evidenceK,
-			AllOutcomes: true, MinSimilarity: minEvidence, Duplicates: true})
-		if err != nil {
-			return "", err
-		}
+		return fits[0]
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return choose(s.rng, fits, evidence), nil
+	return a.policy.Choose(Choice{UserID: s.UserID, Situation: situation, Fits: fits, Evidence: evidence, Rand: s.rng})
 }
 
 // argsFor fills the chosen tool's arguments from what the user said, the

@@ -37,6 +37,29 @@ const (
 // evidence about this situation.
 const minEvidence = 0.3
 
+// Policy chooses the tool for a situation. The default is the bandit
+// below; experiments substitute others (an oracle, random choice) to
+// measure it against them on the same users.
+type Policy interface {
+	Choose(c Choice) string
+}
+
+// Choice is what a policy decides on.
+type Choice struct {
+	UserID    string
+	Situation string         // as the offline engine recognised it
+	Fits      []string       // the tools that fit, the textbook one first; never empty
+	Evidence  []memory.Match // the user's past interventions in similar situations (Light matches)
+	Rand      *rand.Rand     // the session's seeded random stream
+}
+
+// Bandit is the default policy: Thompson sampling over the user's judged
+// interventions in similar situations.
+type Bandit struct{}
+
+// Choose implements Policy.
+func (Bandit) Choose(c Choice) string { return choose(c.Rand, c.Fits, c.Evidence) }
+
 type arm struct {
 	tool        string
 	alpha, beta float64

@@ -64,15 +64,10 @@ func (a *Agent) turn(ctx context.Context, in turnInput) (Reply, error) {
 		return Reply{}, err
 	}
 	var r Reply
-	if !a.noMemory {
-		if r.Context, err = a.memory.DynamicContext(ctx, s.UserID, in.Text, 3); err != nil {
-			return Reply{}, err
-		}
-	}
 	if a.model == nil {
-		err = a.offline(ctx, s, in.Text, vec, h, &r)
+		err = a.offlineTurn(ctx, s, in.Text, vec, h, &r)
 	} else {
-		err = a.withModel(ctx, s, r.Context, &r)
+		err = a.modelTurn(ctx, s, in.Text, &r)
 	}
 	if err != nil {
 		return Reply{}, err
@@ -80,6 +75,34 @@ func (a *Agent) turn(ctx context.Context, in turnInput) (Reply, error) {
 	r.TraceID = observe.TraceID(ctx)
 	s.Remember(assistantMessage(r))
 	return r, nil
+}
+
+// offlineTurn searches the user's memory once: the policy weighs every
+// similar past attempt, and the best of them are the turn's context.
+func (a *Agent) offlineTurn(ctx context.Context, s *Session, text string, vec []float32, h heard, r *Reply) error {
+	var evidence []memory.Match
+	if !a.noMemory && !isZero(vec) { // no known word: nothing is similar
+		var err error
+		evidence, err = a.memory.Search(ctx, s.UserID, memory.Query{Vector: vec, K: evidenceK,
+			AllOutcomes: true, MinSimilarity: minEvidence, Duplicates: true, Light: true})
+		if err != nil {
+			return err
+		}
+		if r.Context, err = a.memory.ExamplesContext(ctx, s.UserID, evidence, 3); err != nil {
+			return err
+		}
+	}
+	return a.offline(ctx, s, text, vec, h, evidence, r)
+}
+
+func (a *Agent) modelTurn(ctx context.Context, s *Session, text string, r *Reply) error {
+	if !a.noMemory {
+		var err error
+		if r.Context, err = a.memory.DynamicContext(ctx, s.UserID, text, 3); err != nil {
+			return err
+		}
+	}
+	return a.withModel(ctx, s, r.Context, r)
 }
 
 // Observe takes what the user said without answering it, for clients that

@@ -25,7 +25,7 @@ var tools = []string{
 
 const (
 	referencePath = "../../embed/testdata/utterances.tsv"
-	scenariosPath = "../../eval/testdata/scenarios.jsonl"
+	scenariosPath = "../../eval/scenarios.jsonl"
 )
 
 // TestEmbeddedParses proves the files on disk parse and are the ones
