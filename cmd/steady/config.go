@@ -22,6 +22,12 @@ type config struct {
 	Embed    embed.Config
 	Memory   memoryConfig
 	Trace    traceConfig
+	Engine   engineConfig
+}
+
+// engineConfig chooses what answers the user.
+type engineConfig struct {
+	Engine, Model, BaseURL string
 }
 
 // memoryConfig is what the memory service takes from the settings.
@@ -56,6 +62,9 @@ func (c *config) settings() []setting {
 		{"trace-export", "STEADY_TRACE_EXPORT", "none", "also send traces over OTLP: none, weave, langfuse, phoenix, jaeger or otlp", &c.Trace.Export},
 		{"trace-endpoint", "STEADY_TRACE_ENDPOINT", "", "base URL of the trace backend (default per preset; otlp reads OTEL_EXPORTER_OTLP_*)", &c.Trace.Endpoint},
 		{"wandb-project", "STEADY_WANDB_PROJECT", "", "W&B Weave project as entity/project", &c.Trace.Project},
+		{"engine", "STEADY_ENGINE", "auto", "what answers the user: offline, gemini, openai, or auto (a model when its API key is set, else offline)", &c.Engine.Engine},
+		{"model", "STEADY_MODEL", "", "text model (default: gemini-2.5-flash for gemini, gpt-4o-mini for openai)", &c.Engine.Model},
+		{"model-url", "STEADY_MODEL_URL", "", "base URL of the model server (e.g. http://localhost:11434/v1 for Ollama)", &c.Engine.BaseURL},
 		{"trace-content", "STEADY_TRACE_CONTENT", "true", "record operations' inputs and outputs in traces (redacted, capped); false keeps only timing and status", &c.Trace.Content},
 	}
 }
@@ -113,6 +122,11 @@ func (c *config) check() error {
 	case c.Memory.RecencyWeight < 0 || c.Memory.ScoreWeight < 0 || math.IsNaN(c.Memory.RecencyWeight+c.Memory.ScoreWeight):
 		return fmt.Errorf("--recency-weight and --score-weight must be 0 or more")
 	}
+	switch c.Engine.Engine {
+	case "auto", "offline", "gemini", "openai":
+	default:
+		return fmt.Errorf("--engine %q: want offline, gemini, openai or auto", c.Engine.Engine)
+	}
 	switch c.Embed.Provider {
 	case embed.ProviderGloVe, embed.ProviderOpenAI, embed.ProviderGemini:
 		return nil
@@ -125,6 +139,8 @@ func (c *config) check() error {
 var apiKeyVars = map[string][]string{
 	embed.ProviderOpenAI: {"STEADY_EMBED_API_KEY", "OPENAI_API_KEY"},
 	embed.ProviderGemini: {"STEADY_EMBED_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"},
+	"model-openai":       {"STEADY_MODEL_API_KEY", "OPENAI_API_KEY"},
+	"model-gemini":       {"STEADY_MODEL_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"},
 }
 
 func apiKey(provider string, getenv func(string) string) string {

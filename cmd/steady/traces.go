@@ -3,11 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/steady-voice/steady/eval"
+	"github.com/steady-voice/steady/eval/evalstore"
 	"github.com/steady-voice/steady/observe/tracestore"
 )
 
@@ -16,7 +20,7 @@ func (a *app) tracesCmd() *cobra.Command {
 		Use:   "traces",
 		Short: "Read the traced calls in the embedded trace store (traces.db under --data)",
 	}
-	c.AddCommand(a.tracesListCmd(), a.tracesShowCmd(), a.tracesStatsCmd(), a.tracesFeedbackCmd())
+	c.AddCommand(a.tracesListCmd(), a.tracesShowCmd(), a.tracesStatsCmd(), a.tracesFeedbackCmd(), a.tracesScoreCmd())
 	return c
 }
 
@@ -149,6 +153,49 @@ func (a *app) tracesFeedbackCmd() *cobra.Command {
 	c.Flags().StringVar(&fb.Note, "note", "", "a note (at most 2 KiB)")
 	c.Flags().StringArrayVar(&scores, "score", nil, "a score as name=value (repeatable)")
 	return c
+}
+
+// scoreReport is what `traces score` prints: the scorer's whole result and
+// the scores it stored as feedback on the call.
+type scoreReport struct {
+	CallID string             `json:"call_id"`
+	Scorer string             `json:"scorer"`
+	Result eval.Result        `json:"result"`
+	Scores map[string]float64 `json:"scores"`
+}
+
+func (a *app) tracesScoreCmd() *cobra.Command {
+	var name string
+	c := &cobra.Command{
+		Use:   "score CALL_ID",
+		Short: "Score a finished call with a built-in scorer and keep the scores as feedback on it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := scorerByName(name)
+			if err != nil {
+				return err
+			}
+			res, err := evalstore.ScoreCall(cmd.Context(), a.traces, args[0], s, evalstore.DefaultConverter)
+			if err != nil {
+				return err
+			}
+			r := scoreReport{CallID: args[0], Scorer: s.Name(), Result: res, Scores: map[string]float64{}}
+			for k, v := range res.Flatten() {
+				r.Scores[s.Name()+"."+k] = v // the names ScoreCall stored them under
+			}
+			return a.show(r, func(w io.Writer) error { return printScores(w, r.Scores) })
+		},
+	}
+	c.Flags().StringVar(&name, "scorer", "", "the built-in scorer to run, e.g. effectiveness or brevity")
+	return c
+}
+
+func printScores(w io.Writer, scores map[string]float64) error {
+	fmt.Fprintln(w, "score\tvalue")
+	for _, k := range slices.Sorted(maps.Keys(scores)) {
+		fmt.Fprintf(w, "%s\t%s\n", k, figure(scores[k]))
+	}
+	return nil
 }
 
 func roundLatency(d time.Duration) string {

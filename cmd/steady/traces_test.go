@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -100,5 +101,63 @@ func TestTracesGoOutOverOTLPWhenConfigured(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, "sk-lf-secret") {
 		t.Error("the Langfuse secret key was printed")
+	}
+}
+
+func TestTracesScoreKeepsScoresAsFeedback(t *testing.T) {
+	env := map[string]string{"STEADY_DATA": t.TempDir()}
+	mustSteady(t, env, "", "memory", "record", "--user", "ana", "--session", "s1", "--tool", "sensory_check",
+		"--context", "the lights buzz", "--outcome", "re_engaged")
+	calls := jsonOut[[]tracestore.Call](t, env, "traces", "list", "--op", "memory.record")
+	if len(calls) != 1 {
+		t.Fatalf("got %d memory.record calls, want 1", len(calls))
+	}
+	id := calls[0].CallID
+
+	got := jsonOut[scoreReport](t, env, "traces", "score", id, "--scorer", "effectiveness")
+	want := map[string]float64{"effectiveness.score": 0.7, "effectiveness.successful": 1}
+	if got.CallID != id || got.Scorer != "effectiveness" || !reflect.DeepEqual(got.Scores, want) {
+		t.Errorf("score --json = %+v, want call %s scored by effectiveness with %v", got, id, want)
+	}
+	table := mustSteady(t, env, "", "traces", "score", id, "--scorer", "brevity")
+	if !strings.Contains(table, "brevity.score ") {
+		t.Errorf("score printed %q, want a brevity.score line", table)
+	}
+	trace := jsonOut[[]tracestore.Call](t, env, "traces", "show", calls[0].TraceID)
+	var stored []map[string]float64
+	for _, c := range trace {
+		for _, f := range c.Feedback {
+			stored = append(stored, f.Scores)
+		}
+	}
+	if len(stored) != 2 || !reflect.DeepEqual(stored[0], want) {
+		t.Errorf("feedback scores %v, want two, the first %v", stored, want)
+	}
+}
+
+func TestTracesScoreRejectsBadInput(t *testing.T) {
+	env := map[string]string{"STEADY_DATA": t.TempDir(), "STEADY_TRACE_CONTENT": "false"}
+	mustSteady(t, env, "", "memory", "record", "--user", "ana", "--session", "s1", "--tool", "sensory_check", "--context", "a secret worry")
+	calls := jsonOut[[]tracestore.Call](t, env, "traces", "list", "--op", "memory.record")
+	if len(calls) != 1 {
+		t.Fatalf("got %d memory.record calls, want 1", len(calls))
+	}
+	tests := []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"unknown scorer", []string{"traces", "score", calls[0].CallID, "--scorer", "kindness"}, "want one of effectiveness, memory_retrieval, brevity"},
+		{"no scorer", []string{"traces", "score", calls[0].CallID}, `--scorer ""`},
+		{"unknown call", []string{"traces", "score", "0123456789abcdef", "--scorer", "brevity"}, `no call "0123456789abcdef"`},
+		{"content capture off", []string{"traces", "score", calls[0].CallID, "--scorer", "brevity"}, "content capture was off"},
+		{"no call id", []string{"traces", "score", "--scorer", "brevity"}, "accepts 1 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := steady(t, env, "", tt.args...); err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("steady %s: error %v, want one containing %q", strings.Join(tt.args, " "), err, tt.msg)
+			}
+		})
 	}
 }

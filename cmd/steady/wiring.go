@@ -43,7 +43,7 @@ func (a *app) openStore(ctx context.Context) (memory.Store, backend, error) {
 
 // memoryService opens the store and the embedder and joins them. The caller
 // must call close.
-func (a *app) memoryService(ctx context.Context) (svc *memory.Service, close func(), err error) {
+func (a *app) memoryService(ctx context.Context, opts ...func(*memory.Config)) (svc *memory.Service, close func(), err error) {
 	st, b, err := a.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -54,9 +54,13 @@ func (a *app) memoryService(ctx context.Context) (svc *memory.Service, close fun
 		return nil, nil, err
 	}
 	m := a.cfg.Memory
-	svc, err = memory.New(memory.Config{Store: st, Embedder: e,
+	cfg := memory.Config{Store: st, Embedder: e,
 		InterventionTTL: m.InterventionTTL, ReflectionTTL: m.ReflectionTTL, SessionTTL: m.SessionTTL,
-		Ranking: memory.Ranking{RecencyWeight: m.RecencyWeight, ScoreWeight: m.ScoreWeight}})
+		Ranking: memory.Ranking{RecencyWeight: m.RecencyWeight, ScoreWeight: m.ScoreWeight}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err = memory.New(cfg)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
