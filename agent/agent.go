@@ -8,6 +8,7 @@ import (
 
 	"github.com/steady-voice/steady"
 	"github.com/steady-voice/steady/agent/data"
+	"github.com/steady-voice/steady/embed"
 	"github.com/steady-voice/steady/eval"
 	"github.com/steady-voice/steady/llm"
 	"github.com/steady-voice/steady/memory"
@@ -51,6 +52,7 @@ type Agent struct {
 	maxSteps int
 	policy   Policy
 
+	embedder   embed.Embedder // traced
 	bridge     *Bridge
 	situations *classifier
 	replies    *classifier
@@ -79,6 +81,7 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	if a.policy = cfg.Policy; a.policy == nil {
 		a.policy = Bandit{}
 	}
+	a.embedder = memory.TracedEmbedder(a.memory.Embedder())
 	if err := a.buildClassifiers(ctx); err != nil {
 		return nil, err
 	}

@@ -37,7 +37,9 @@ func (c *chatCompletions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	last, _ := msgs[len(msgs)-1].(map[string]any)
 	msg := map[string]any{"role": "assistant", "content": "One tiny step at a time. Start with the first one."}
 	finish := "stop"
-	if last["role"] == "user" {
+	if _, tools := req["tools"]; !tools { // the end-of-session reflection
+		msg["content"] = "Small concrete steps get this user going; offer them first."
+	} else if last["role"] == "user" {
 		msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
 			"id": "call_abc", "type": "function",
 			"function": map[string]any{"name": "create_microsteps", "arguments": `{"task":"file my taxes","count":3}`},
@@ -94,5 +96,37 @@ func TestModelEngineRunsToolsThroughTheBridge(t *testing.T) {
 	tool := msgs[len(msgs)-1].(map[string]any)
 	if tool["role"] != "tool" || tool["tool_call_id"] != "call_abc" || !strings.Contains(tool["content"].(string), "file my taxes") {
 		t.Errorf("second request's last message %v: want the tool's result for call_abc", tool)
+	}
+}
+
+func TestModelWritesTheReflection(t *testing.T) {
+	srv := &chatCompletions{}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	m, err := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: hs.URL + "/v1", APIKey: "test-key", Model: "test-model"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, withModel(m))
+	if _, err := r.memory.Reflect(r.ctx, memory.Reflection{UserID: "alice", SessionID: "s0", Insight: "Breaks help after long stretches."}); err != nil {
+		t.Fatal(err)
+	}
+	s := r.start(t, "alice", "s1")
+	r.turn(t, s, "taxes are due and I keep avoiding them")
+	end, err := r.agent.End(r.ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.Reflection.Insight != "Small concrete steps get this user going; offer them first." {
+		t.Errorf("insight %q, want the model's", end.Reflection.Insight)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	req := srv.requests[len(srv.requests)-1]
+	msgs := req["messages"].([]any)
+	sys := msgs[0].(map[string]any)["content"].(string)
+	user := msgs[len(msgs)-1].(map[string]any)["content"].(string)
+	if !strings.Contains(sys, "Breaks help after long stretches.") || !strings.Contains(user, "taxes are due") || !strings.Contains(user, "create_microsteps") {
+		t.Errorf("reflection request: system %q, transcript %q; want the earlier insight and the session", sys, user)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/steady-voice/steady/agent"
 	"github.com/steady-voice/steady/eval"
+	"github.com/steady-voice/steady/llm"
 	"github.com/steady-voice/steady/memory"
 )
 
@@ -232,12 +233,24 @@ func TestLLMToolsSchema(t *testing.T) {
 }
 
 func TestLLMToolsGolden(t *testing.T) {
-	got, err := json.MarshalIndent(agent.LLMTools(), "", "  ")
+	checkGolden(t, "tools.golden.json", agent.LLMTools())
+}
+
+// The same table, as each provider receives it: what a model reads is
+// pinned, so a change to a description or a bound is seen in review.
+func TestProviderToolsGolden(t *testing.T) {
+	checkGolden(t, "tools.gemini.golden.json", llm.GeminiTools(agent.LLMTools()))
+	checkGolden(t, "tools.openai.golden.json", llm.OpenAITools(agent.LLMTools()))
+}
+
+func checkGolden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "tools.golden.json")
+	path := filepath.Join("testdata", name)
 	if updating() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -248,7 +261,7 @@ func TestLLMToolsGolden(t *testing.T) {
 		t.Fatalf("%v (run go test -run Golden -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("LLMTools() changed; got:\n%s\nwant (%s):\n%s\nrun go test -run Golden -update if the change is meant", got, path, want)
+		t.Errorf("%s changed; got:\n%s\nrun go test -run Golden -update if the change is meant", path, got)
 	}
 }
 

@@ -134,7 +134,7 @@ func (a *Agent) hear(ctx context.Context, s *Session, text string) ([]float32, h
 	s.mu.Lock()
 	s.tracker.userTurns++
 	s.mu.Unlock()
-	vecs, err := a.memory.Embedder().Embed(ctx, []string{text})
+	vecs, err := a.embedder.Embed(ctx, []string{text})
 	if err != nil {
 		return nil, heard{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/steady-voice/steady/embed"
 	"github.com/steady-voice/steady/observe"
 )
 
@@ -95,5 +96,22 @@ func (s *Service) embedTraced(ctx context.Context, text string) ([][]float32, er
 			return map[string]any{"embedder": s.embedder.Name(), "dimensions": s.embedder.Dimensions()}
 		},
 		func(ctx context.Context) ([][]float32, error) { return s.embedder.Embed(ctx, []string{text}) },
+		observe.Kind("EMBEDDING"), observe.GenAIOperation("embeddings"))
+}
+
+// TracedEmbedder returns e with every Embed call traced as an "embed" op,
+// as the service traces its own embedding, for callers that embed outside
+// the memory layer (an agent classifying an utterance, the embed command).
+// Texts are captured like any op input (capped, redacted); vectors never.
+func TracedEmbedder(e embed.Embedder) embed.Embedder { return tracedEmbedder{e} }
+
+type tracedEmbedder struct{ embed.Embedder }
+
+func (t tracedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	return traced(ctx, "embed", "", map[string]any{"texts": texts},
+		func([][]float32) any {
+			return map[string]any{"embedder": t.Name(), "dimensions": t.Dimensions(), "vectors": len(texts)}
+		},
+		func(ctx context.Context) ([][]float32, error) { return t.Embedder.Embed(ctx, texts) },
 		observe.Kind("EMBEDDING"), observe.GenAIOperation("embeddings"))
 }

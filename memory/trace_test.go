@@ -59,3 +59,28 @@ func TestOperationsAreTraced(t *testing.T) {
 		t.Errorf("the embed span is not a child of a memory operation")
 	}
 }
+
+func TestTracedEmbedder(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	observe.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	t.Cleanup(func() { observe.SetTracerProvider(noop.NewTracerProvider()) })
+
+	f := newFixture(t)
+	e := memory.TracedEmbedder(f.svc.Embedder())
+	vecs, err := e.Embed(f.ctx, []string{"too loud in here", "where was I"})
+	if err != nil || len(vecs) != 2 || e.Name() != f.svc.Embedder().Name() {
+		t.Fatalf("Embed = %d vectors, %v", len(vecs), err)
+	}
+	spans := rec.Ended()
+	if len(spans) != 1 || spans[0].Name() != "embed" {
+		t.Fatalf("spans %v, want one embed call", spans)
+	}
+	for _, kv := range spans[0].Attributes() {
+		if kv.Key == observe.AttrInputValue && !strings.Contains(kv.Value.Emit(), "where was I") {
+			t.Errorf("input %s: want the texts", kv.Value.Emit())
+		}
+		if kv.Key == observe.AttrOutputValue && strings.Contains(kv.Value.Emit(), "0.") {
+			t.Errorf("output %s holds vector values", kv.Value.Emit())
+		}
+	}
+}

@@ -134,7 +134,7 @@ line, {"text": …, "vector": […]}, with the configured embedder. Blank lines
 are skipped; a line longer than 64 KiB is an error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.embedder(cmd.Context())
+			e, err := a.tracedEmbedder(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -194,7 +194,7 @@ func (a *app) embedSimilarityCmd() *cobra.Command {
 		Short: "Print the cosine similarity of two texts",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.embedder(cmd.Context())
+			e, err := a.tracedEmbedder(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/steady-voice/steady/embed"
 	"github.com/steady-voice/steady/memory"
 	"github.com/steady-voice/steady/memory/redisstore"
 	"github.com/steady-voice/steady/memory/sqlitestore"
@@ -67,4 +68,14 @@ func (a *app) memoryService(ctx context.Context, opts ...func(*memory.Config)) (
 	}
 	a.log.Debug("memory open", "backend", b.Kind, "location", b.Location, "embedder", e.Name())
 	return svc, func() { st.Close() }, nil
+}
+
+// tracedEmbedder is the configured embedder with each call traced, for
+// commands that embed outside the memory layer.
+func (a *app) tracedEmbedder(ctx context.Context) (embed.Embedder, error) {
+	e, err := a.embedder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return memory.TracedEmbedder(e), nil
 }
