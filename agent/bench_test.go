@@ -13,20 +13,36 @@ import (
 	"github.com/steady-voice/steady/internal/redistest"
 	"github.com/steady-voice/steady/memory"
 	"github.com/steady-voice/steady/memory/redisstore"
+	"github.com/steady-voice/steady/memory/sqlitestore"
 )
 
 // BenchmarkOfflineTurn is a full offline turn — embed, dynamic context,
 // situation, policy over the user's memory, tool on the session state,
 // enqueue of the intervention — for a user with 1,000 scored
-// interventions in Redis. It reports the p50 and p99 of a turn.
+// interventions (growing by one a turn, as in use), in Redis and in SQLite.
+// It reports the p50 and p99 of a turn.
 func BenchmarkOfflineTurn(b *testing.B) {
+	b.Run("redis", func(b *testing.B) {
+		srv := redistest.Start(b)
+		st, err := redisstore.Open(context.Background(), srv.URL(), redisstore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		benchTurns(b, st)
+	})
+	b.Run("sqlite", func(b *testing.B) {
+		st, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "memory.db"), sqlitestore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		benchTurns(b, st)
+	})
+}
+
+func benchTurns(b *testing.B, st memory.Store) {
 	ctx := context.Background()
-	srv := redistest.Start(b)
-	st, err := redisstore.Open(ctx, srv.URL(), redisstore.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
 	svc, err := memory.New(memory.Config{Store: st, Embedder: embedder(b), Context: memory.ContextOptions{MinScore: 0.7}})
 	if err != nil {
 		b.Fatal(err)
