@@ -13,8 +13,10 @@ type Code string
 const (
 	NotFound     Code = "not_found"    // the thing does not exist (or has expired)
 	Invalid      Code = "invalid"      // the input is wrong; nothing was changed
-	Unauthorized Code = "unauthorized" // the caller may not do this
+	Unauthorized Code = "unauthorized" // the caller is not who they must be (no or bad credentials)
+	Forbidden    Code = "forbidden"    // the caller is known but may not do this
 	Conflict     Code = "conflict"     // the thing exists, or changed underneath
+	RateLimited  Code = "rate_limited" // too many attempts; try again later
 	Unavailable  Code = "unavailable"  // a backing service cannot be reached
 	Internal     Code = "internal"     // anything else
 )
