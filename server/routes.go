@@ -5,4 +5,5 @@ package server
 func (s *Server) register() {
 	s.registerAuth()
 	s.registerAPI()
+	s.registerPages()
 }

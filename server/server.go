@@ -50,6 +50,9 @@ type Config struct {
 	// AdminToken, when set, is a bearer token with the operator role
 	// (STEADY_ADMIN_TOKEN); compared in constant time, never logged.
 	AdminToken string
+	// SessionTTL ends a live session left idle this long (its
+	// interventions are judged); 0 means memory.DefaultSessionTTL.
+	SessionTTL time.Duration
 	Logger     *slog.Logger
 	Now        func() time.Time
 }
@@ -60,6 +63,9 @@ type Server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []Route
+	// state is what the API keeps between requests (api.go): the live
+	// sessions, which Close ends.
+	state *apiState
 }
 
 // Route is one registered route, for the OpenAPI document and its test.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"time"
 
@@ -23,6 +24,14 @@ type config struct {
 	Memory   memoryConfig
 	Trace    traceConfig
 	Engine   engineConfig
+	Server   serverConfig
+}
+
+// serverConfig is what steady serve takes from the settings. The admin
+// token is not here: it is a secret, read from the environment only.
+type serverConfig struct {
+	Addr        string
+	AdminEmails string // comma-separated
 }
 
 // engineConfig chooses what answers the user.
@@ -66,6 +75,8 @@ func (c *config) settings() []setting {
 		{"model", "STEADY_MODEL", "", "text model (default: gemini-2.5-flash for gemini, gpt-4o-mini for openai)", &c.Engine.Model},
 		{"model-url", "STEADY_MODEL_URL", "", "base URL of the model server (e.g. http://localhost:11434/v1 for Ollama)", &c.Engine.BaseURL},
 		{"trace-content", "STEADY_TRACE_CONTENT", "true", "record operations' inputs and outputs in traces (redacted, capped); false keeps only timing and status", &c.Trace.Content},
+		{"addr", "STEADY_ADDR", "127.0.0.1:8080", "address steady serve listens on (host:port); the default is reachable from this machine only", &c.Server.Addr},
+		{"admin-email", "STEADY_ADMIN_EMAIL", "", "emails of the accounts with the operator role, comma-separated", &c.Server.AdminEmails},
 	}
 }
 
@@ -121,6 +132,9 @@ func (c *config) check() error {
 		return fmt.Errorf("--intervention-ttl, --reflection-ttl and --session-ttl must be positive")
 	case c.Memory.RecencyWeight < 0 || c.Memory.ScoreWeight < 0 || math.IsNaN(c.Memory.RecencyWeight+c.Memory.ScoreWeight):
 		return fmt.Errorf("--recency-weight and --score-weight must be 0 or more")
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
+		return fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Server.Addr)
 	}
 	switch c.Engine.Engine {
 	case "auto", "offline", "gemini", "openai":
