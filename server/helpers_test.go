@@ -91,7 +91,7 @@ func newRig(t *testing.T, opts ...func(*server.Config)) *rig {
 	r := &rig{t: t, ctx: t.Context(), clock: &clock{now: time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC)}}
 	r.openTracing(filepath.Join(dir, "traces.db"))
 	r.openMemory(dir)
-	ag, err := agent.New(r.ctx, agent.Config{Memory: r.memory, Recorder: r.recorder, Seed: 7})
+	ag, err := agent.New(r.ctx, agent.Config{Memory: r.memory, Recorder: r.recorder, Seed: 7, Now: r.clock.Now})
 	must(t, err)
 	accounts, err := account.Open(r.ctx, filepath.Join(dir, "accounts.db"),
 		account.Options{Operators: []string{operatorEmail}, Argon: account.ArgonParams{Time: 1, Memory: 64, Threads: 1}})

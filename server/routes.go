@@ -6,4 +6,5 @@ func (s *Server) register() {
 	s.registerAuth()
 	s.registerAPI()
 	s.registerPages()
+	s.registerSocket()
 }
