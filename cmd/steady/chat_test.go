@@ -61,6 +61,11 @@ func TestChatReadsLinesAndPrintsTurns(t *testing.T) {
 	if len(call.Feedback) != 1 || call.Feedback[0].Scores["effectiveness.score"] != 0.7 {
 		t.Errorf("feedback on the tool call %+v, want effectiveness.score 0.7", call.Feedback)
 	}
+	// Each turn is its own trace, not a branch of one as long as the chat.
+	calls, err := st.Calls(t.Context(), tracestore.Filter{Op: "agent.turn"})
+	if err != nil || len(calls) != 3 || calls[0].TraceID == calls[1].TraceID || calls[0].ParentID != "" {
+		t.Errorf("agent.turn calls %+v, %v; want 3 root calls in their own traces", calls, err)
+	}
 }
 
 func TestChatTextOutput(t *testing.T) {

@@ -29,6 +29,12 @@ type traceConfig struct {
 // untraced commands print help or the version and touch no store.
 var untraced = map[string]bool{"version": true, "help": true, "completion": true, "__complete": true}
 
+// unwrapped commands trace their work but are not one op themselves: they
+// run for long and do many independent things (requests, turns, simulated
+// sessions), each of which should be its own trace, not one branch of a
+// trace as long as the process.
+var unwrapped = map[string]bool{"serve": true, "chat": true, "sim": true}
+
 // setupTracing opens the trace store under --data and installs the tracer
 // for the command's operations, adding an OTLP exporter when configured.
 func (a *app) setupTracing(ctx context.Context, cmd *cobra.Command) error {
@@ -107,7 +113,7 @@ func traceCommands(c *cobra.Command) {
 		traceCommands(sub)
 	}
 	run := c.RunE
-	if run == nil || untraced[c.Name()] {
+	if run == nil || untraced[c.Name()] || unwrapped[c.Name()] {
 		return
 	}
 	name := "steady." + strings.ReplaceAll(strings.TrimPrefix(c.CommandPath(), "steady "), " ", ".")
