@@ -6,5 +6,6 @@ func (s *Server) register() {
 	s.registerAuth()
 	s.registerAPI()
 	s.registerPages()
+	s.registerMCP()
 	s.registerSocket()
 }
