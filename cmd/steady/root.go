@@ -47,7 +47,7 @@ Every flag can also be set by the environment variable named in its help.`,
 	if err := a.cfg.bind(root.PersistentFlags(), getenv); err != nil {
 		return nil, nil, err
 	}
-	root.AddCommand(a.versionCmd(), a.embedCmd(), a.memoryCmd(), a.healthCmd(), a.tracesCmd(), a.evalCmd(), a.chatCmd(), a.simCmd(), a.serveCmd())
+	root.AddCommand(a.versionCmd(), a.embedCmd(), a.memoryCmd(), a.healthCmd(), a.tracesCmd(), a.evalCmd(), a.chatCmd(), a.simCmd(), a.serveCmd(), a.benchCmd())
 	traceCommands(root)
 	return root, a, nil
 }
