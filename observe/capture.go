@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
@@ -198,7 +199,7 @@ func (e *encoder) value(v reflect.Value, depth int) {
 		e.buf = appendString(e.buf, "<max depth>")
 		return
 	}
-	if e.special(v) {
+	if e.special(v, depth) {
 		return
 	}
 	switch v.Kind() {
@@ -260,8 +261,12 @@ func marshalKindOf(t reflect.Type) marshalKind {
 }
 
 // special handles types that say how they want to be written.
-func (e *encoder) special(v reflect.Value) bool {
+func (e *encoder) special(v reflect.Value, depth int) bool {
 	t := v.Type()
+	if t == numberType { // a number decoded by walkJSON stays a number
+		e.buf = append(e.buf, v.String()...)
+		return true
+	}
 	if t.Kind() == reflect.Pointer && v.IsNil() {
 		return false
 	}
@@ -272,7 +277,7 @@ func (e *encoder) special(v reflect.Value) bool {
 			e.buf = appendString(e.buf, "<unserialisable "+t.String()+">")
 			return true
 		}
-		e.buf = append(e.buf, b...)
+		e.walkJSON(b, depth)
 	case viaText:
 		b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
 		if err != nil {
@@ -286,6 +291,28 @@ func (e *encoder) special(v reflect.Value) bool {
 		return false
 	}
 	return true
+}
+
+var numberType = reflect.TypeFor[json.Number]()
+
+// walkJSON writes what a json.Marshaler produced. An object or array (a
+// json.RawMessage of a tool's arguments, say) is decoded and walked like
+// any value, so the redacted keys are redacted inside it too; copying it
+// through would let {"api_key": …} reach the trace.
+func (e *encoder) walkJSON(b []byte, depth int) {
+	trimmed := bytes.TrimLeft(b, " \t\r\n")
+	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
+		e.buf = append(e.buf, b...)
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		e.buf = appendString(e.buf, "<unserialisable JSON>")
+		return
+	}
+	e.value(reflect.ValueOf(v), depth+1)
 }
 
 func (e *encoder) float(f float64, bits int) {

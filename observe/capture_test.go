@@ -162,6 +162,23 @@ func TestRedactionAtDepth(t *testing.T) {
 	}
 }
 
+// A json.Marshaler's output (json.RawMessage arguments of a tool call) is
+// walked like any value: redaction applies inside it, and its numbers stay
+// numbers.
+func TestRedactionInsideMarshalers(t *testing.T) {
+	in := struct {
+		Args json.RawMessage `json:"args"`
+		Raw  json.RawMessage `json:"raw"`
+	}{json.RawMessage(`{"count": 3, "api_key": "s3cr3t", "deep": [{"password": "s3cr3t"}]}`), json.RawMessage(`42`)}
+	got, _ := observe.Capture{}.Encode(in)
+	if strings.Contains(got, "s3cr3t") {
+		t.Errorf("Encode = %s, want the keys inside the raw JSON redacted", got)
+	}
+	if !strings.Contains(got, `"count":3`) || !strings.Contains(got, `"raw":42`) {
+		t.Errorf("Encode = %s, want numbers kept as numbers", got)
+	}
+}
+
 func TestRedactKeysConfigurable(t *testing.T) {
 	c := observe.Capture{RedactKeys: []string{"ssn"}}
 	got, _ := c.Encode(map[string]string{"SSN": "1", "password": "2"})
