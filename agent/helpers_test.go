@@ -82,7 +82,7 @@ func newRig(t testing.TB, opts ...rigOption) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.recorder, err = agent.NewRecorder(agent.RecorderConfig{Memory: r.memory, SpoolPath: filepath.Join(r.dir, "recorder.spool")})
+	r.recorder, err = agent.NewRecorder(agent.RecorderConfig{Memory: r.memory, SpoolPath: filepath.Join(r.dir, "recorder.spool"), Now: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

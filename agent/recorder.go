@@ -26,6 +26,10 @@ type RecorderConfig struct {
 	MaxAttempts int           // attempts before a job goes to the spool, default 5
 	ReplayEvery time.Duration // how often the spool is retried, default 2s
 	Logger      *slog.Logger  // default slog.Default(); never given intervention text
+	// Now stamps CreatedAt on what Record is given; it must be the memory
+	// service's clock, which refuses a creation time in its future.
+	// Default time.Now.
+	Now func() time.Time
 }
 
 const maxRecorderBackoff = 5 * time.Second
@@ -44,6 +48,9 @@ func (c RecorderConfig) withDefaults() RecorderConfig {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return c
 }
@@ -250,7 +257,7 @@ func (r *Recorder) Record(iv memory.Intervention) string {
 		}
 	}
 	if iv.CreatedAt.IsZero() {
-		iv.CreatedAt = time.Now().UTC()
+		iv.CreatedAt = r.cfg.Now().UTC()
 	}
 	r.submit(&recJob{Op: recOpRecord, IV: &iv})
 	return iv.ID
