@@ -18,6 +18,7 @@ func (s *Server) registerAPI() {
 	s.registerSessions()
 	s.registerMemory()
 	s.registerObservability()
+	s.registerDashboardAPI()
 	s.handle("GET", "/api/openapi.json", Public, serveOpenAPI)
 }
 

@@ -162,14 +162,16 @@ var isoTable = map[string]isoEntry{
 	"POST /api/memory/interventions/{id}/outcome": {build: isoOne(func(tg isoTarget) isoRequest {
 		return isoRequest{"/api/memory/interventions/" + url.PathEscape(tg.intervention) + "/outcome", `{"outcome": "abandoned"}`}
 	}), want: 404, byID: true},
-	"GET /api/memory/reflections": {build: isoFixed("/api/memory/reflections?limit=100", ""), want: 200},
-	"GET /api/memory/stats":       {want: 200},
-	"DELETE /api/memory":          {want: 200},
-	"GET /api/profile":            {want: 200},
-	"PUT /api/profile":            {build: isoFixed("/api/profile", `{"diagnosis": "AUTISM", "preferences": {"music": "none"}}`), want: 200},
-	"GET /api/traces":             {build: isoFixed("/api/traces?limit=1000", "")},
-	"GET /api/traces/{trace_id}":  {build: isoOne(func(tg isoTarget) isoRequest { return isoRequest{"/api/traces/" + tg.trace, ""} }), byID: true},
-	"GET /api/ops":                {},
+	"GET /api/memory/reflections":  {build: isoFixed("/api/memory/reflections?limit=100", ""), want: 200},
+	"GET /api/memory/stats":        {want: 200},
+	"DELETE /api/memory":           {want: 200},
+	"GET /api/profile":             {want: 200},
+	"PUT /api/profile":             {build: isoFixed("/api/profile", `{"diagnosis": "AUTISM", "preferences": {"music": "none"}}`), want: 200},
+	"GET /api/traces":              {build: isoFixed("/api/traces?limit=1000", "")},
+	"GET /api/traces/{trace_id}":   {build: isoOne(func(tg isoTarget) isoRequest { return isoRequest{"/api/traces/" + tg.trace, ""} }), byID: true},
+	"GET /api/ops":                 {},
+	"GET /api/ops/timeline":        {build: isoFixed("/api/ops/timeline?op=agent.turn", "")},
+	"GET /api/evaluations/compare": {build: isoFixed("/api/evaluations/compare?a=0193a000-0000-7000-8000-000000000000&b=0193a000-0000-7000-8000-000000000001", "")},
 	"POST /api/calls/{call_id}/feedback": {build: isoOne(func(tg isoTarget) isoRequest {
 		return isoRequest{"/api/calls/" + tg.call + "/feedback", `{"reaction": "👎"}`}
 	}), byID: true},

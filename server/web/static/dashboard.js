@@ -6,6 +6,8 @@ const ui = {
   notice: $('#notice'), tokenForm: $('#token-form'), panels: $('#panels'), totals: $('#totals'),
   since: $('#ops-since'), ops: $('#ops'), chart: $('#p95-chart'), filters: $('#filters'), calls: $('#calls'),
   trace: $('#trace'), traceTitle: $('#trace-title'), tree: $('#trace-tree'), evals: $('#evals'), evalDetail: $('#eval-detail'),
+  timeline: $('#timeline'), timelineTitle: $('#timeline-title'), timelineChart: $('#timeline-chart'), timelineDesc: $('#timeline-desc'),
+  compareForm: $('#compare-form'), compare: $('#eval-compare'),
 };
 
 // op calls the API with the operator token.
@@ -80,7 +82,10 @@ async function loadOps() {
   const q = new URLSearchParams({ since: ui.since.value });
   const rows = listFrom(await op('GET', `/api/ops?${q}`), 'ops', 'stats');
   ui.ops.replaceChildren(...rows.map((o) => el('tr', {},
-    el('td', {}, el('code', { text: o.op || o.name || '' })),
+    el('td', {}, el('button', {
+      type: 'button', class: 'quiet small', 'aria-label': `Show the timeline of ${o.op}`,
+      onclick: (e) => busy(e.currentTarget, () => openTimeline(o.op).catch(problem)),
+    }, el('code', { text: o.op || o.name || '' }))),
     el('td', { class: 'num', text: o.count ?? '' }),
     el('td', { class: 'num', text: fmtRate(o) }),
     el('td', { class: 'num', text: fmtMs(millis(o, 'p50')) }),
@@ -90,13 +95,111 @@ async function loadOps() {
   drawChart(rows);
 }
 
-ui.since.addEventListener('change', () => loadOps().catch(problem));
+ui.since.addEventListener('change', () => {
+  loadOps().catch(problem);
+  if (!ui.timeline.hidden && ui.timeline.dataset.op) openTimeline(ui.timeline.dataset.op).catch(problem);
+});
+
+// svgNode makes an SVG element in the namespace of the page's own <svg>:
+// the namespace's name is a URL, which the page's scripts never spell.
+function svgNode(svg, tag, attrs, text) {
+  const n = document.createElementNS(svg.namespaceURI, tag);
+  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+// --- an operation's timeline ---
+
+async function openTimeline(name) {
+  const q = new URLSearchParams({ op: name, since: ui.since.value, buckets: '24' });
+  const data = await op('GET', `/api/ops/timeline?${q}`);
+  const buckets = listFrom(data, 'buckets');
+  ui.timeline.dataset.op = name;
+  ui.timelineTitle.textContent = `Timeline of ${name}`;
+  drawTimeline(buckets);
+  const calls = buckets.reduce((n, b) => n + (b.count || 0), 0);
+  const errors = buckets.reduce((n, b) => n + (b.errors || 0), 0);
+  const worst = Math.max(0, ...buckets.map((b) => millis(b, 'p99') || 0));
+  ui.timelineDesc.textContent = `${calls} calls and ${errors} errors in ${buckets.length} intervals; ` +
+    `the slowest interval's p99 is ${fmtMs(worst)}.`;
+  ui.timeline.hidden = false;
+  ui.timeline.focus();
+}
+
+$('#timeline-close').addEventListener('click', () => {
+  ui.timeline.hidden = true;
+});
+
+// Each series has a colour and a dash pattern, so that the lines stay apart
+// without colour too.
+const SERIES = [
+  { key: 'p50', label: 'p50', color: '#2f8f83', dash: '' },
+  { key: 'p95', label: 'p95', color: '#c98a1c', dash: '6 3' },
+  { key: 'p99', label: 'p99', color: '#c2415a', dash: '2 3' },
+  { key: 'error_rate', label: 'errors %', color: '#6d5bd0', dash: '9 3 2 3' },
+];
+
+// drawTimeline draws the latency percentiles against the left axis and the
+// error rate against the right one. The viewBox is narrow so that its text
+// stays legible when a phone shrinks the chart to its width.
+function drawTimeline(buckets) {
+  const svg = ui.timelineChart;
+  const node = (tag, attrs, text) => svgNode(svg, tag, attrs, text);
+  const W = 360, H = 230, L = 48, R = 40, T = 34, B = 26;
+  const pw = W - L - R, ph = H - T - B;
+  svg.replaceChildren();
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.style.maxWidth = '720px';
+  if (!buckets.some((b) => b.count)) {
+    svg.append(node('text', { x: 0, y: 18 }, 'No calls of this operation in this window.'));
+    return;
+  }
+  const maxMs = Math.max(1e-3, ...buckets.map((b) => millis(b, 'p99') || 0));
+  const maxRate = Math.max(0.01, ...buckets.map((b) => b.error_rate || 0));
+  const x = (i) => L + (buckets.length < 2 ? pw / 2 : (pw * i) / (buckets.length - 1));
+  const y = (v, max) => T + ph - (ph * v) / max;
+  svg.append(node('line', { x1: L, y1: T + ph, x2: L + pw, y2: T + ph, stroke: 'currentColor', 'stroke-opacity': 0.4 }));
+  for (const f of [0, 0.5, 1]) {
+    const yy = y(f, 1);
+    svg.append(node('line', { x1: L, y1: yy, x2: L + pw, y2: yy, stroke: 'currentColor', 'stroke-opacity': 0.12 }),
+      node('text', { x: L - 4, y: yy + 4, 'text-anchor': 'end' }, fmtMs(maxMs * f)),
+      node('text', { x: L + pw + 4, y: yy + 4 }, `${+(maxRate * f * 100).toFixed(maxRate < 0.1 ? 1 : 0)}%`));
+  }
+  const first = buckets[0].start, last = buckets[buckets.length - 1].start;
+  svg.append(node('text', { x: L, y: H - 6 }, clock(first)),
+    node('text', { x: L + pw, y: H - 6, 'text-anchor': 'end' }, clock(last)));
+  SERIES.forEach((s, i) => {
+    const rate = s.key === 'error_rate';
+    // Empty intervals have no latency: the line breaks there rather than
+    // dropping to zero. The error rate of an empty interval is no error.
+    const segs = [[]];
+    buckets.forEach((b, j) => {
+      const v = rate ? (b.error_rate || 0) : millis(b, s.key);
+      if (!b.count && !rate) { if (segs[segs.length - 1].length) segs.push([]); return; }
+      segs[segs.length - 1].push(`${x(j).toFixed(1)},${y(v || 0, rate ? maxRate : maxMs).toFixed(1)}`);
+    });
+    for (const pts of segs.filter((p) => p.length)) {
+      const attrs = { fill: 'none', stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash, 'stroke-linejoin': 'round' };
+      svg.append(pts.length > 1 ? node('polyline', { ...attrs, points: pts.join(' ') })
+        : node('circle', { cx: pts[0].split(',')[0], cy: pts[0].split(',')[1], r: 2.5, fill: s.color }));
+    }
+    const lx = L + i * 72;
+    svg.append(node('line', { x1: lx, y1: 12, x2: lx + 18, y2: 12, stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash }),
+      node('text', { x: lx + 22, y: 16 }, s.label));
+  });
+}
+
+// clock shows an interval's start as a short local time.
+function clock(t) {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
 
 // drawChart draws one horizontal bar per operation, longest p95 first. The
 // <svg> comes from the page, so its namespace is taken from it.
 function drawChart(rows) {
   const svg = ui.chart;
-  const ns = svg.namespaceURI;
   const data = rows.map((o) => ({ name: o.op || o.name || '?', v: millis(o, 'p95') || 0 }))
     .sort((a, b) => b.v - a.v).slice(0, 15);
   const W = 640, LABEL = 220, VALUE = 80, ROW = 26;
@@ -104,12 +207,7 @@ function drawChart(rows) {
   const H = Math.max(ROW, data.length * ROW);
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  const node = (tag, attrs, text) => {
-    const n = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
-    if (text !== undefined) n.textContent = text;
-    return n;
-  };
+  const node = (tag, attrs, text) => svgNode(svg, tag, attrs, text);
   if (!data.length) {
     svg.append(node('text', { x: 0, y: 18 }, 'No calls in this window.'));
     return;
@@ -252,6 +350,53 @@ async function loadEvals() {
       el('span', { class: 'muted small', text: `${rowCount(r)} rows` }),
       el('button', { type: 'button', class: 'quiet small', onclick: () => showRun(r) }, 'Summary')))));
   if (!runs.length) ui.evals.append(el('li', { class: 'muted', text: 'No evaluation runs yet.' }));
+  fillCompare(runs);
+}
+
+// --- two runs side by side ---
+
+// fillCompare offers the runs in both pickers, keeping a choice that is
+// still listed; B starts on the newest run and A on the one before it.
+function fillCompare(runs) {
+  ui.compareForm.hidden = runs.length < 2;
+  ['a', 'b'].forEach((k, i) => {
+    const sel = ui.compareForm.elements[k];
+    const keep = sel.value;
+    sel.replaceChildren(...runs.map((r) => el('option', { value: r.id, text: `${r.name || r.id} · ${when(r.finished || r.created_at)}` })));
+    sel.value = runs.some((r) => r.id === keep) ? keep : (runs[i === 0 ? 1 : 0] || {}).id || '';
+  });
+}
+
+ui.compareForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const { a, b } = ui.compareForm.elements;
+  if (!a.value || !b.value) return;
+  busy(ui.compareForm.querySelector('[type=submit]'), () => compareRuns(a.value, b.value).catch(problem));
+});
+
+async function compareRuns(a, b) {
+  const q = new URLSearchParams({ a, b });
+  const cmp = await op('GET', `/api/evaluations/compare?${q}`);
+  const scorers = listFrom(cmp, 'scorers');
+  const th = (text) => el('th', { scope: 'col', class: text === 'Scorer' || text === 'Metric' ? '' : 'num', text });
+  const num = (v) => (typeof v === 'number' ? String(+v.toFixed(3)) : '–');
+  const rows = scorers.flatMap((sc) => {
+    const metrics = sc.metrics && sc.metrics.length ? sc.metrics : [{ path: '–' }];
+    const span = metrics.length;
+    return metrics.map((m, i) => el('tr', {},
+      i === 0 ? el('th', { scope: 'row', rowspan: span }, el('code', { text: sc.scorer })) : null,
+      el('td', { text: m.path }),
+      el('td', { class: 'num', text: num(m.a) }),
+      el('td', { class: 'num', text: num(m.b) }),
+      el('td', { class: 'num', text: typeof m.delta === 'number' && m.delta > 0 ? `+${num(m.delta)}` : num(m.delta) }),
+      i === 0 ? el('td', { class: 'num', rowspan: span, text: `${sc.wins ?? 0} / ${sc.losses ?? 0} / ${sc.ties ?? 0} of ${sc.rows ?? 0}` }) : null));
+  });
+  ui.compare.replaceChildren(el('h3', { text: `B (${cmp.b}) against A (${cmp.a})` }),
+    el('p', { class: 'muted small', text: 'Delta is B − A. Wins, losses and ties count the examples where B scored higher, lower or the same.' }),
+    rows.length ? el('div', { class: 'table-wrap' }, el('table', {},
+      el('thead', {}, el('tr', {}, ['Scorer', 'Metric', 'A', 'B', 'Delta', 'Wins / losses / ties'].map(th))),
+      el('tbody', {}, rows)))
+      : el('p', { class: 'muted', text: 'These runs have no scorer in common.' }));
 }
 
 $('#eval-run').addEventListener('click', (e) => {
