@@ -475,16 +475,15 @@ func TestIsolationMCP(t *testing.T) {
 	}
 	isoNoneOf(t, "Ben's memory_search over MCP", isoMCPSearch(t, r, isoMCPConnect(t, r, ben), query), secrets, query)
 
-	// Ben names Ana's MCP session. The SDK answers 403 "session user
-	// mismatch" where an unknown id gets 404 — the REST routes answer 404
-	// for both — so either refusal passes here; what must not happen is
-	// Ben acting in it or reading from it.
+	// Ben names Ana's MCP session: it answers exactly as an unknown id
+	// does (404 "session not found"), as the REST routes do, so the id is
+	// not confirmed; and Ben neither acts in it nor reads from it.
 	call := `{"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "memory_search", "arguments": {"query": "` + query + `"}}}`
 	for _, m := range []struct{ method, body string }{{"POST", call}, {"GET", ""}, {"DELETE", ""}} {
 		status, body := isoDo(t, r, m.method, "/mcp", ben.c.Token(), m.body,
 			"Mcp-Session-Id", anaMCP.ID(), "Mcp-Protocol-Version", "2025-06-18")
-		if status != http.StatusNotFound && status != http.StatusForbidden {
-			t.Errorf("Ben's %s /mcp in Ana's MCP session: status %d, want 404 or 403; body %s", m.method, status, isoClip(body))
+		if status != http.StatusNotFound || strings.TrimSpace(body) != "session not found" {
+			t.Errorf("Ben's %s /mcp in Ana's MCP session: status %d, body %s; want 404 session not found", m.method, status, isoClip(body))
 		}
 		isoNoneOf(t, "Ben's "+m.method+" /mcp in Ana's MCP session", body, secrets, anaMCP.ID(), m.body)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"net/http"
 	"strings"
@@ -101,7 +102,11 @@ func sessionTTL(ttl time.Duration) time.Duration {
 // session ends the agent session with it, so its interventions are judged
 // now rather than when it would have expired.
 func (t *mcpTools) serve(w http.ResponseWriter, r *http.Request, who Principal) error {
-	sw := &statusWriter{ResponseWriter: w}
+	var out http.ResponseWriter = w
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		out = &hideOwner{ResponseWriter: w}
+	}
+	sw := &statusWriter{ResponseWriter: out}
 	t.handler.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), principalKey{}, who)))
 	if r.Method == http.MethodDelete && sw.status() == http.StatusNoContent {
 		t.end(r.Context(), who.User.ID, r.Header.Get("Mcp-Session-Id"))
@@ -433,4 +438,46 @@ func (t *mcpTools) session(ctx context.Context, ss *mcp.ServerSession, user stri
 		return nil, err
 	}
 	return sess, nil
+}
+
+// hideOwner answers another user's MCP session id exactly as an unknown
+// one: the SDK says 403 "session user mismatch", which would confirm that
+// the id exists. The REST routes do the same (404 for both).
+type hideOwner struct {
+	http.ResponseWriter
+	held   bool // a 403 is held until its body shows what it is
+	hidden bool
+}
+
+const sessionMismatch = "session user mismatch"
+
+func (h *hideOwner) WriteHeader(code int) {
+	if code == http.StatusForbidden {
+		h.held = true
+		return
+	}
+	h.ResponseWriter.WriteHeader(code)
+}
+
+func (h *hideOwner) Write(b []byte) (int, error) {
+	switch {
+	case h.hidden:
+		return len(b), nil
+	case h.held && strings.HasPrefix(string(b), sessionMismatch):
+		h.held, h.hidden = false, true
+		h.ResponseWriter.WriteHeader(http.StatusNotFound)
+		_, err := io.WriteString(h.ResponseWriter, "session not found\n")
+		return len(b), err
+	case h.held:
+		h.held = false
+		h.ResponseWriter.WriteHeader(http.StatusForbidden)
+	}
+	return h.ResponseWriter.Write(b)
+}
+
+// Flush keeps event streams flowing through the wrapper.
+func (h *hideOwner) Flush() {
+	if f, ok := h.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }

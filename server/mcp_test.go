@@ -235,8 +235,8 @@ func TestMCPUsersAreIsolated(t *testing.T) {
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("Ben's DELETE of Ana's session: got status %d, want %d", resp.StatusCode, http.StatusForbidden)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("Ben's DELETE of Ana's session: got status %d, want %d, as for an unknown id", resp.StatusCode, http.StatusNotFound)
 	}
 	search(t, ana, map[string]any{"query": "still here?"}) // Ana's session lives on
 }
