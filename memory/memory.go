@@ -12,7 +12,10 @@
 package memory
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -182,6 +185,56 @@ type Totals struct {
 	Reflections   int `json:"reflections"`
 	Profiles      int `json:"profiles"`
 	Sessions      int `json:"sessions"`
+	// Tools tallies the live interventions of every user by tool, most used
+	// first, then by name; empty, never nil, when there are none.
+	Tools []ToolTotals `json:"tools"`
+	// Daily counts the live interventions created on each of the last
+	// GrowthDays UTC days, today included, oldest first; a day with none
+	// counts 0, so it always holds GrowthDays entries.
+	Daily []DayCount `json:"daily"`
+}
+
+// ToolTotals is how one tool fared across all users' live interventions.
+type ToolTotals struct {
+	Tool      string `json:"tool"`
+	Uses      int    `json:"uses"`
+	Successes int    `json:"successes"` // outcome Successful
+	Scored    int    `json:"scored"`    // with an "effectiveness" score
+	// MeanEffectiveness is the mean "effectiveness" score of the Scored
+	// ones; nil when none is scored.
+	MeanEffectiveness *float64 `json:"mean_effectiveness"`
+}
+
+// DayCount is how many interventions were created on one UTC day.
+type DayCount struct {
+	Day   string `json:"day"` // "2006-01-02"
+	Count int    `json:"count"`
+}
+
+// GrowthDays is how many days Totals.Daily covers.
+const GrowthDays = 30
+
+// Effectiveness is the score name Totals averages per tool.
+const Effectiveness = "effectiveness"
+
+// GrowthDaysUntil returns the days of Totals.Daily for the clock reading
+// now, all counting 0, and the instant the first of them starts: an
+// intervention counts if it was created in [start, start+GrowthDays days).
+func GrowthDaysUntil(now time.Time) (days []DayCount, start time.Time) {
+	y, m, d := now.UTC().Date()
+	start = time.Date(y, m, d-(GrowthDays-1), 0, 0, 0, 0, time.UTC)
+	days = make([]DayCount, GrowthDays)
+	for i := range days {
+		days[i].Day = start.AddDate(0, 0, i).Format(time.DateOnly)
+	}
+	return days, start
+}
+
+// SortTools orders tools as Totals.Tools is: most used first, then by name.
+func SortTools(tools []ToolTotals) {
+	slices.SortFunc(tools, func(a, b ToolTotals) int {
+		return cmp.Or(cmp.Compare(b.Uses, a.Uses), strings.Compare(a.Tool, b.Tool))
+	})
 }
 
 // Forgotten counts what Forget deleted.

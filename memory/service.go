@@ -277,7 +277,10 @@ func (s *Service) Forget(ctx context.Context, userID string) (Forgotten, error) 
 		})
 }
 
-// Totals counts live records across all users, for operators.
+// Totals counts live records across all users, tallies their live
+// interventions by tool and counts the ones made on each of the last
+// memory.GrowthDays days, for operators. It reads every live intervention:
+// not a call for a user's request path.
 func (s *Service) Totals(ctx context.Context) (Totals, error) { return s.store.Totals(ctx) }
 
 // Ping checks that the store answers.

@@ -219,11 +219,7 @@ func (a *app) memStatsCmd() *cobra.Command {
 					if err != nil {
 						return err
 					}
-					return a.show(t, func(w io.Writer) error {
-						_, err := fmt.Fprintf(w, "users\t%d\ninterventions\t%d\nreflections\t%d\nprofiles\t%d\nsessions\t%d\n",
-							t.Users, t.Interventions, t.Reflections, t.Profiles, t.Sessions)
-						return err
-					})
+					return a.show(t, func(w io.Writer) error { return printTotals(w, t) })
 				}
 				st, err := svc.Stats(cmd.Context(), user)
 				if err != nil {
@@ -248,6 +244,34 @@ func printStats(w io.Writer, st memory.Stats) error {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%s\n", t.Tool, t.Uses, t.Successes, eff)
 	}
 	return nil
+}
+
+// printTotals prints the counts, the per-tool table and the growth line:
+// the interventions created on each of the last days, oldest first.
+func printTotals(w io.Writer, t memory.Totals) error {
+	fmt.Fprintf(w, "users\t%d\ninterventions\t%d\nreflections\t%d\nprofiles\t%d\nsessions\t%d\n",
+		t.Users, t.Interventions, t.Reflections, t.Profiles, t.Sessions)
+	if len(t.Tools) > 0 {
+		fmt.Fprintln(w, "\ntool\tuses\tsuccesses\tsuccess rate\tscored\tmean effectiveness")
+	}
+	for _, tt := range t.Tools {
+		eff := "-"
+		if tt.MeanEffectiveness != nil {
+			eff = fmt.Sprintf("%.2f", *tt.MeanEffectiveness)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%.0f%%\t%d\t%s\n", tt.Tool, tt.Uses, tt.Successes,
+			100*float64(tt.Successes)/float64(max(tt.Uses, 1)), tt.Scored, eff)
+	}
+	if len(t.Daily) == 0 {
+		return nil
+	}
+	counts, total := make([]string, len(t.Daily)), 0
+	for i, d := range t.Daily {
+		counts[i], total = strconv.Itoa(d.Count), total+d.Count
+	}
+	_, err := fmt.Fprintf(w, "\nnew interventions %s … %s: %d (per day: %s)\n",
+		t.Daily[0].Day, t.Daily[len(t.Daily)-1].Day, total, strings.Join(counts, " "))
+	return err
 }
 
 func (a *app) memForgetCmd() *cobra.Command {

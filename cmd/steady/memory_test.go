@@ -72,6 +72,14 @@ func TestMemoryCommandsEndToEnd(t *testing.T) {
 		}
 		if tot := jsonOut[memory.Totals](t, env, "memory", "stats"); tot.Users < 1 || tot.Interventions != 1 {
 			t.Errorf("totals %+v, want 1 intervention", tot)
+		} else if len(tot.Tools) != 1 || tot.Tools[0].Successes != 1 || len(tot.Daily) != memory.GrowthDays || tot.Daily[memory.GrowthDays-1].Count != 1 {
+			t.Errorf("totals tools %+v, daily %+v: want 1 successful tool, 1 today", tot.Tools, tot.Daily)
+		}
+		out := mustSteady(t, env, "", "memory", "stats")
+		for _, want := range []string{"start_breathing_exercise", "100%", "0.90", "new interventions", ": 1 (per day: 0 0 "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("memory stats printed\n%s\nwant it to contain %q", out, want)
+			}
 		}
 		f := jsonOut[memory.Forgotten](t, env, "memory", "forget", "--user", "ana")
 		if f.Interventions != 1 || f.Reflections != 1 || f.Profiles != 1 {

@@ -82,11 +82,15 @@ func (s *Store) Forget(ctx context.Context, userID string) (memory.Forgotten, er
 const totalsBatch = 500
 
 // Totals walks the set of users and counts each one's live records from its
-// expiry indexes. It is an operator's call, O(users): each batch of users
-// gets the store's timeout, not the whole walk.
+// expiry indexes, and tallies tools and days from their candidate blocks
+// (usage.go). It is an operator's call, O(users) for the counts and
+// O(interventions) for the tally, in batches of SSCAN with COUNT and
+// pipelined reads: each batch of users gets the store's timeout, not the
+// whole walk, and no single command holds the server for long.
 func (s *Store) Totals(ctx context.Context) (memory.Totals, error) {
 	const op = "redisstore.Totals"
 	var t memory.Totals
+	u := newUsage(s.opt.Now())
 	cursor := uint64(0)
 	for {
 		entry, err := s.scanUsers(ctx, cursor)
@@ -96,7 +100,11 @@ func (s *Store) Totals(ctx context.Context) (memory.Totals, error) {
 		if err := s.count(ctx, entry.Elements, &t); err != nil {
 			return memory.Totals{}, s.fail(op, err)
 		}
+		if err := s.addUsage(ctx, entry.Elements, u); err != nil {
+			return memory.Totals{}, s.fail(op, err)
+		}
 		if cursor = entry.Cursor; cursor == 0 {
+			u.fill(&t)
 			return t, nil
 		}
 	}

@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/steady-voice/steady/memory"
 )
@@ -56,26 +57,39 @@ func forget(t wtx, userID string, now int64) (memory.Forgotten, error) {
 }
 
 // Totals implements memory.Store. Users counts the users with at least one
-// live record of any kind. One statement reads one snapshot, so the counts
-// agree with each other.
+// live record of any kind. One read transaction reads one snapshot, so the
+// counts, the tools and the days agree with each other.
 func (s *Store) Totals(ctx context.Context) (memory.Totals, error) {
 	const op = "sqlitestore.Totals"
 	var t memory.Totals
 	err := s.guard(ctx, op, func() error {
-		return s.rdb.QueryRowContext(ctx, `SELECT
-			(SELECT count(*) FROM interventions WHERE expires_at > ?1),
-			(SELECT count(*) FROM reflections WHERE expires_at > ?1),
-			(SELECT count(*) FROM profiles),
-			(SELECT count(*) FROM sessions WHERE expires_at > ?1),
-			(SELECT count(*) FROM (
-				SELECT user_id FROM interventions WHERE expires_at > ?1
-				UNION SELECT user_id FROM reflections WHERE expires_at > ?1
-				UNION SELECT user_id FROM profiles
-				UNION SELECT user_id FROM sessions WHERE expires_at > ?1))`, nanos(s.now())).
-			Scan(&t.Interventions, &t.Reflections, &t.Profiles, &t.Sessions, &t.Users)
+		tx, err := s.rdb.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }() // read only: nothing to keep
+		now := s.now()
+		if err := counts(ctx, tx, nanos(now), &t); err != nil {
+			return err
+		}
+		return usage(ctx, tx, now, &t)
 	})
 	if err != nil {
 		return memory.Totals{}, err
 	}
 	return t, nil
+}
+
+func counts(ctx context.Context, tx *sql.Tx, now int64, t *memory.Totals) error {
+	return tx.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM interventions WHERE expires_at > ?1),
+		(SELECT count(*) FROM reflections WHERE expires_at > ?1),
+		(SELECT count(*) FROM profiles),
+		(SELECT count(*) FROM sessions WHERE expires_at > ?1),
+		(SELECT count(*) FROM (
+			SELECT user_id FROM interventions WHERE expires_at > ?1
+			UNION SELECT user_id FROM reflections WHERE expires_at > ?1
+			UNION SELECT user_id FROM profiles
+			UNION SELECT user_id FROM sessions WHERE expires_at > ?1))`, now).
+		Scan(&t.Interventions, &t.Reflections, &t.Profiles, &t.Sessions, &t.Users)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/steady-voice/steady/memory"
@@ -138,7 +139,10 @@ var totalsTests = []test{
 
 func (f *fixture) checkTotals(what string, want memory.Totals) {
 	f.Helper()
-	if got := f.totals(); got != want {
+	// Only the counts: the tools and days have their own cases (usage.go).
+	got := f.totals()
+	got.Tools, got.Daily, want.Tools, want.Daily = nil, nil, nil, nil
+	if !reflect.DeepEqual(got, want) {
 		f.Errorf("Totals %s: got %+v, want %+v", what, got, want)
 	}
 }

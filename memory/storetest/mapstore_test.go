@@ -305,7 +305,48 @@ func (s *mapStore) Totals(context.Context) (memory.Totals, error) {
 		users[user] = true
 	}
 	t.Users = len(users)
+	t.Tools, t.Daily = s.usage()
 	return t, nil
+}
+
+// usage tallies the live interventions by tool and by day of creation.
+func (s *mapStore) usage() ([]memory.ToolTotals, []memory.DayCount) {
+	days, start := memory.GrowthDaysUntil(s.now())
+	byTool := map[string]*memory.ToolTotals{}
+	sums := map[string]float64{}
+	for _, iv := range s.ivs {
+		if !s.live(iv.ExpiresAt) {
+			continue
+		}
+		t := byTool[iv.Tool]
+		if t == nil {
+			t = &memory.ToolTotals{Tool: iv.Tool}
+			byTool[iv.Tool] = t
+		}
+		t.Uses++
+		if iv.Outcome.Successful() {
+			t.Successes++
+		}
+		if v, ok := iv.Scores[memory.Effectiveness]; ok {
+			t.Scored++
+			sums[iv.Tool] += v
+		}
+		for i := range days {
+			if d := start.AddDate(0, 0, i); !iv.CreatedAt.Before(d) && iv.CreatedAt.Before(d.AddDate(0, 0, 1)) {
+				days[i].Count++
+			}
+		}
+	}
+	tools := []memory.ToolTotals{}
+	for name, t := range byTool {
+		if t.Scored > 0 {
+			mean := sums[name] / float64(t.Scored)
+			t.MeanEffectiveness = &mean
+		}
+		tools = append(tools, *t)
+	}
+	memory.SortTools(tools)
+	return tools, days
 }
 
 func (s *mapStore) Ping(context.Context) error { return nil }

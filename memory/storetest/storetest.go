@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", sessionTests},
 		{"Forget", forgetTests},
 		{"Totals", totalsTests},
+		{"Usage", usageTests},
 		{"Ownership", ownershipTests},
 		{"Isolation", isolationTests},
 		{"Concurrency", concurrencyTests},

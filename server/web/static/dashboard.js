@@ -1,6 +1,7 @@
 // The operator dashboard: calls and traces, per-operation latency,
 // feedback on calls, evaluation runs and memory totals.
 import { api, ApiError, ADMIN_TOKEN, el, $, getToken, setToken, notify, busy, listFrom, when } from './api.js';
+import { renderMemStats } from './memstats.js';
 
 const ui = {
   notice: $('#notice'), tokenForm: $('#token-form'), panels: $('#panels'), totals: $('#totals'),
@@ -8,6 +9,7 @@ const ui = {
   trace: $('#trace'), traceTitle: $('#trace-title'), tree: $('#trace-tree'), evals: $('#evals'), evalDetail: $('#eval-detail'),
   timeline: $('#timeline'), timelineTitle: $('#timeline-title'), timelineChart: $('#timeline-chart'), timelineDesc: $('#timeline-desc'),
   compareForm: $('#compare-form'), compare: $('#eval-compare'),
+  memStats: { table: $('#tool-totals'), chart: $('#daily-chart'), desc: $('#daily-desc') },
 };
 
 // op calls the API with the operator token.
@@ -74,6 +76,7 @@ async function loadTotals() {
   const cells = Object.entries(t).filter(([, v]) => typeof v === 'number')
     .map(([k, v]) => el('div', { class: 'stat' }, el('b', { text: v }), el('span', { text: k.replaceAll('_', ' ') })));
   ui.totals.replaceChildren(...(cells.length ? cells : [el('p', { class: 'muted', text: 'No totals yet.' })]));
+  renderMemStats(t, ui.memStats);
 }
 
 // --- operations ---
