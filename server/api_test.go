@@ -286,3 +286,32 @@ func post(t *testing.T, url, token, body string) (int, []byte) {
 	must(t, err)
 	return resp.StatusCode, b.Bytes()
 }
+
+func TestUnroutedRequestsGetJSONErrors(t *testing.T) {
+	r := newRig(t)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "/api/nothing-here", http.StatusNotFound, "not_found"},
+		{"DELETE", "/api/sessions", http.StatusMethodNotAllowed, "invalid"},
+		{"PUT", "/healthz", http.StatusMethodNotAllowed, "invalid"},
+	} {
+		req, err := http.NewRequestWithContext(r.ctx, c.method, r.url+c.path, nil)
+		must(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		var body struct {
+			Error struct{ Code, Message string }
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || err != nil || body.Error.Code != c.code || body.Error.Message == "" {
+			t.Errorf("%s %s: status %d, body %+v (%v); want %d with a JSON %s error", c.method, c.path, resp.StatusCode, body, err, c.status, c.code)
+		}
+		if c.status == http.StatusMethodNotAllowed && resp.Header.Get("Allow") == "" {
+			t.Errorf("%s %s: no Allow header", c.method, c.path)
+		}
+	}
+}

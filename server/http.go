@@ -91,10 +91,12 @@ func statusOf(code steady.Code) int {
 }
 
 type errorBody struct {
-	Error struct {
-		Code    steady.Code `json:"code"`
-		Message string      `json:"message"`
-	} `json:"error"`
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    steady.Code `json:"code"`
+	Message string      `json:"message"`
 }
 
 // writeError answers {"error": {"code", "message"}}. Internal errors are
@@ -143,4 +145,36 @@ func jsonProblem(err error) string {
 		return "empty; want a JSON object"
 	}
 	return fmt.Sprint(err)
+}
+
+// unrouted turns the mux's own answer for a request no route takes (404,
+// or 405 with its Allow header) into a JSON error, dropping its text.
+type unrouted struct {
+	http.ResponseWriter
+	srv     *Server
+	r       *http.Request
+	written bool
+}
+
+func (u *unrouted) WriteHeader(code int) {
+	if u.written {
+		return
+	}
+	u.written = true
+	u.Header().Del("Content-Type")
+	u.Header().Del("X-Content-Type-Options")
+	err := steady.Errorf(steady.NotFound, "server", "no route %s %s", u.r.Method, u.r.URL.Path)
+	if code == http.StatusMethodNotAllowed {
+		err = steady.Errorf(steady.Invalid, "server", "%s is not allowed here; allowed: %s", u.r.Method, u.Header().Get("Allow"))
+		writeJSON(u.ResponseWriter, code, errorBody{Error: errorDetail{Code: err.Code, Message: err.Error()}})
+		return
+	}
+	u.srv.writeError(u.ResponseWriter, u.r, err)
+}
+
+func (u *unrouted) Write(b []byte) (int, error) {
+	if !u.written {
+		u.WriteHeader(http.StatusNotFound)
+	}
+	return len(b), nil // the mux's text is replaced by the JSON above
 }

@@ -100,7 +100,18 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Handler is the server's root handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
+// serve routes r; what no route takes — an unknown path, a method the path
+// does not have — gets the same JSON error shape as everything else,
+// rather than the mux's plain text.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	s.mux.ServeHTTP(&unrouted{ResponseWriter: w, srv: s, r: r}, r)
+}
 
 // Routes lists the registered routes.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }

@@ -49,11 +49,6 @@ type socketOut struct {
 	Error *errorDetail `json:"error,omitempty"`
 }
 
-type errorDetail struct {
-	Code    steady.Code `json:"code"`
-	Message string      `json:"message"`
-}
-
 func (s *Server) registerSocket() {
 	// Public at the HTTP level: the socket authenticates its first message.
 	s.handle("GET", "/ws/chat", Public, s.chatSocket)
