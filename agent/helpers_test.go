@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"github.com/steady-voice/steady/internal/steadytest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -14,40 +15,10 @@ import (
 	"github.com/steady-voice/steady/memory/sqlitestore"
 )
 
-// clock is a settable time source shared by the stores and the agent.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' settable clock.
+type clock = steadytest.Clock
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-var (
-	gloveOnce sync.Once
-	glove     embed.Embedder
-)
-
-func embedder(t testing.TB) embed.Embedder {
-	t.Helper()
-	gloveOnce.Do(func() {
-		g, err := embed.NewGloVe()
-		if err != nil {
-			panic(err)
-		}
-		glove = g
-	})
-	return glove
-}
+func embedder(t testing.TB) embed.Embedder { return steadytest.GloVe(t) }
 
 // rig is an agent on a real SQLite memory, with the scores it sent to the
 // trace side collected.
@@ -70,7 +41,7 @@ func withoutMemory() rigOption        { return func(c *agent.Config) { c.NoMemor
 
 func newRig(t testing.TB, opts ...rigOption) *rig {
 	t.Helper()
-	r := &rig{ctx: context.Background(), clock: &clock{now: time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC)},
+	r := &rig{ctx: context.Background(), clock: steadytest.NewClock(time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC)),
 		dir: t.TempDir(), scores: map[string]map[string]float64{}}
 	st, err := sqlitestore.Open(r.ctx, filepath.Join(r.dir, "memory.db"), sqlitestore.Options{Now: r.clock.Now})
 	if err != nil {

@@ -2,10 +2,10 @@ package server_test
 
 import (
 	"context"
+	"github.com/steady-voice/steady/internal/steadytest"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,40 +32,10 @@ const (
 	password      = "correct horse battery"
 )
 
-// clock is a settable time source for the server's session expiry.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' settable clock.
+type clock = steadytest.Clock
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-var (
-	gloveOnce sync.Once
-	glove     embed.Embedder
-)
-
-func embedder(t testing.TB) embed.Embedder {
-	t.Helper()
-	gloveOnce.Do(func() {
-		g, err := embed.NewGloVe()
-		if err != nil {
-			panic(err)
-		}
-		glove = g
-	})
-	return glove
-}
+func embedder(t testing.TB) embed.Embedder { return steadytest.GloVe(t) }
 
 // rig is a server over real SQLite stores (memory, traces, accounts) with
 // the offline agent, traced into the trace store, behind httptest.
@@ -88,7 +58,7 @@ type rig struct {
 func newRig(t *testing.T, opts ...func(*server.Config)) *rig {
 	t.Helper()
 	dir := t.TempDir()
-	r := &rig{t: t, ctx: t.Context(), clock: &clock{now: time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC)}}
+	r := &rig{t: t, ctx: t.Context(), clock: steadytest.NewClock(time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC))}
 	r.openTracing(filepath.Join(dir, "traces.db"))
 	r.openMemory(dir)
 	ag, err := agent.New(r.ctx, agent.Config{Memory: r.memory, Recorder: r.recorder, Seed: 7, Now: r.clock.Now})

@@ -5,10 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/steady-voice/steady/internal/steadytest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"unicode"
 
@@ -21,22 +21,7 @@ import (
 	"github.com/steady-voice/steady/sim"
 )
 
-var (
-	gloveOnce sync.Once
-	glove     embed.Embedder
-)
-
-func embedder(t testing.TB) embed.Embedder {
-	t.Helper()
-	gloveOnce.Do(func() {
-		g, err := embed.NewGloVe()
-		if err != nil {
-			panic(err)
-		}
-		glove = g
-	})
-	return glove
-}
+func embedder(t testing.TB) embed.Embedder { return steadytest.GloVe(t) }
 
 // config is a small run on real SQLite stores in a test directory.
 func config(t *testing.T, users, sessions int) sim.Config {

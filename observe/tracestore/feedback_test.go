@@ -2,6 +2,7 @@ package tracestore_test
 
 import (
 	"context"
+	"github.com/steady-voice/steady/internal/steadytest"
 	"math"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestFeedbackRoundTrip(t *testing.T) {
-	clk := &clock{now: t0.Add(time.Minute)}
+	clk := steadytest.NewClock(t0.Add(time.Minute))
 	s, _ := openStore(t, tracestore.Options{Now: clk.Now})
 	tr := tracer(t, s)
 	_, sp := span(context.Background(), tr, "tool.breathing", t0, time.Millisecond)

@@ -2,8 +2,8 @@ package tracestore_test
 
 import (
 	"context"
+	"github.com/steady-voice/steady/internal/steadytest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,23 +15,8 @@ import (
 // t0 is the time the tests' spans start around.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
+// clock is the tests' settable clock.
+type clock = steadytest.Clock
 
 // openStore opens a store in a new directory, with the background purge
 // off unless opt says otherwise, and closes it when the test ends.

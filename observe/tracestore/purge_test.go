@@ -2,6 +2,7 @@ package tracestore_test
 
 import (
 	"context"
+	"github.com/steady-voice/steady/internal/steadytest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +18,7 @@ import (
 )
 
 func TestRetentionPurgesOldCallsAndTheirFeedback(t *testing.T) {
-	clk := &clock{now: t0}
+	clk := steadytest.NewClock(t0)
 	s, _ := openStore(t, tracestore.Options{Now: clk.Now, Retention: 24 * time.Hour})
 	tr := tracer(t, s)
 	_, old := span(context.Background(), tr, "old", t0.Add(-2*time.Hour), time.Millisecond)
@@ -85,7 +86,7 @@ func TestSizeCapPurgesOldestCalls(t *testing.T) {
 }
 
 func TestBackgroundPurgeRuns(t *testing.T) {
-	clk := &clock{now: t0.Add(48 * time.Hour)}
+	clk := steadytest.NewClock(t0.Add(48 * time.Hour))
 	s, _ := openStore(t, tracestore.Options{Now: clk.Now, Retention: time.Hour, PurgeInterval: time.Millisecond})
 	tr := tracer(t, s)
 	span(context.Background(), tr, "old", t0, time.Millisecond)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/steady-voice/steady/internal/steadytest"
 	"strings"
 	"sync"
 	"testing"
@@ -217,7 +218,7 @@ func TestRunsSurviveReopen(t *testing.T) {
 }
 
 func TestPurgeKeepsRuns(t *testing.T) {
-	clk := &clock{now: t0}
+	clk := steadytest.NewClock(t0)
 	s, _ := openStore(t, tracestore.Options{Now: clk.Now, Retention: time.Hour})
 	_, old := span(context.Background(), tracer(t, s), "old", t0.Add(-2*time.Hour), time.Millisecond)
 	r := record(1)
