@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/steady-voice/steady/internal/remote"
 	"io"
 	"net/http"
 
@@ -210,7 +211,7 @@ func (e *OpenAI) failure(raw *http.Response, err error) error {
 		return remoteFailure(openAIProvider, e.baseURL, e.apiKey, err)
 	}
 	body, _ := io.ReadAll(io.LimitReader(raw.Body, maxErrorBody))
-	return newRemoteError(openAIProvider, e.baseURL, raw.StatusCode, errorMessage(body), e.apiKey)
+	return newRemoteError(openAIProvider, e.baseURL, raw.StatusCode, remote.ErrorMessage(body), e.apiKey)
 }
 
 func (e *OpenAI) probe(ctx context.Context) (int, error) {

@@ -1,13 +1,11 @@
 package embed
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/steady-voice/steady/internal/remote"
 	"math"
-	"net/url"
 	"strings"
-	"unicode/utf8"
 )
 
 // RemoteError is returned (wrapped) when a remote embedding service answers
@@ -35,10 +33,6 @@ func (e *RemoteError) Error() string {
 	return s
 }
 
-// maxMessageBytes bounds the server text kept in a RemoteError: a proxy in
-// front of the service may answer with a whole HTML page.
-const maxMessageBytes = 300
-
 // newRemoteError builds a RemoteError with the message tidied and the key
 // scrubbed, because some servers quote the key they rejected.
 func newRemoteError(provider, baseURL string, status int, message, apiKey string) *RemoteError {
@@ -46,58 +40,8 @@ func newRemoteError(provider, baseURL string, status int, message, apiKey string
 		Provider:   provider,
 		BaseURL:    baseURL,
 		StatusCode: status,
-		Message:    shorten(redact(strings.Join(strings.Fields(message), " "), apiKey)),
+		Message:    remote.Tidy(message, apiKey),
 	}
-}
-
-// errorMessage extracts the explanation from an error body in any of the
-// shapes OpenAI-compatible servers use: {"error":{"message":…}} (OpenAI,
-// LM Studio, vLLM), {"error":"…"} (Ollama, TEI), {"message":…} (older vLLM)
-// or plain text.
-func errorMessage(body []byte) string {
-	var v struct {
-		Error   json.RawMessage `json:"error"`
-		Message string          `json:"message"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return string(body)
-	}
-	var nested struct {
-		Message string `json:"message"`
-	}
-	var flat string
-	switch {
-	case json.Unmarshal(v.Error, &nested) == nil && nested.Message != "":
-		return nested.Message
-	case json.Unmarshal(v.Error, &flat) == nil && flat != "":
-		return flat
-	case v.Message != "":
-		return v.Message
-	}
-	return string(body)
-}
-
-func shorten(s string) string {
-	if len(s) <= maxMessageBytes {
-		return s
-	}
-	cut := maxMessageBytes
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// minSecretLen is the shortest API key that is scrubbed from error text.
-// Shorter "keys" are placeholders ("x", "sk") that local servers ignore;
-// scrubbing them would garble every message and protect nothing.
-const minSecretLen = 4
-
-func redact(s, secret string) string {
-	if len(secret) < minSecretLen {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
 }
 
 // remoteFailure reports an error that is not an HTTP status (a refused
@@ -106,7 +50,7 @@ func redact(s, secret string) string {
 // message that happens to quote a request can leak it into a log.
 func remoteFailure(provider, baseURL, apiKey string, err error) error {
 	msg := fmt.Sprintf("embed: %s at %s: %v", provider, baseURL, err)
-	return &scrubbedError{msg: redact(msg, apiKey), err: err}
+	return &scrubbedError{msg: remote.Redact(msg, apiKey), err: err}
 }
 
 type scrubbedError struct {
@@ -121,22 +65,14 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 // errors: without user info, query or fragment (where proxies put
 // credentials) and without a trailing slash.
 func parseBaseURL(provider, raw string) (string, error) {
-	u, err := url.Parse(raw)
+	_, shown, err := remote.ParseBaseURL(raw)
 	if err != nil {
-		// Unwrapped: *url.Error quotes the whole URL, password and all.
-		return "", fmt.Errorf("embed: %s base URL: %w", provider, errors.Unwrap(err))
+		return "", fmt.Errorf("embed: %s base URL: %w", provider, err)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("embed: %s base URL %q: want http:// or https:// and a host", provider, u.Redacted())
-	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment = nil, "", false, ""
-	return strings.TrimSuffix(u.String(), "/"), nil
+	return shown, nil
 }
 
 const (
-	// maxRetriesLimit keeps a typo in a config file from turning one failed
-	// request into an hour of backoff.
-	maxRetriesLimit = 20
 	// probeText is what NewOpenAI and NewGemini embed, once, to learn the
 	// vector length of a model they do not know.
 	probeText = "hello"
@@ -163,8 +99,8 @@ func validateCommon(provider string, dims, batch, maxBatch, retries int) error {
 		return fmt.Errorf("embed: %s: BatchSize %d above the API's limit of %d", provider, batch, maxBatch)
 	case retries < 0:
 		return fmt.Errorf("embed: %s: negative MaxRetries %d", provider, retries)
-	case retries > maxRetriesLimit:
-		return fmt.Errorf("embed: %s: MaxRetries %d above %d", provider, retries, maxRetriesLimit)
+	case retries > remote.MaxRetries:
+		return fmt.Errorf("embed: %s: MaxRetries %d above %d", provider, retries, remote.MaxRetries)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/steady-voice/steady/internal/remote"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,7 +70,7 @@ func NewGemini(ctx context.Context, cfg GeminiConfig) (*Gemini, error) {
 	}
 	client, err := genai.NewClient(ctx, cfg.clientConfig())
 	if err != nil {
-		return nil, steady.Errorf(steady.Invalid, configOp, "%s", redact(fmt.Sprintf("%s at %s: %v", geminiProvider, baseURL, err), cfg.APIKey))
+		return nil, steady.Errorf(steady.Invalid, configOp, "%s", remote.Redact(fmt.Sprintf("%s at %s: %v", geminiProvider, baseURL, err), cfg.APIKey))
 	}
 	return &Gemini{client: client, model: cfg.Model, baseURL: baseURL, apiKey: cfg.APIKey}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/steady-voice/steady/internal/remote"
 	"io"
 	"net/http"
 
@@ -165,7 +166,7 @@ func (o *OpenAI) failure(ctx context.Context, raw *http.Response, err error) err
 		return failure(steady.Internal, openAIProvider, o.baseURL, o.apiKey, err)
 	}
 	body, _ := io.ReadAll(io.LimitReader(raw.Body, maxErrorBody))
-	return statusError(statusCode(raw.StatusCode), openAIProvider, o.baseURL, raw.StatusCode, errorMessage(body), o.apiKey)
+	return statusError(statusCode(raw.StatusCode), openAIProvider, o.baseURL, raw.StatusCode, remote.ErrorMessage(body), o.apiKey)
 }
 
 // OpenAITools converts tools into Chat Completions function tools, exactly

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/steady-voice/steady/internal/remote"
 	"math"
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/steady-voice/steady"
 )
@@ -64,7 +64,7 @@ func statusError(code steady.Code, provider, baseURL string, status int, message
 		Provider:   provider,
 		BaseURL:    baseURL,
 		StatusCode: status,
-		Message:    shorten(redact(strings.Join(strings.Fields(message), " "), apiKey)),
+		Message:    remote.Tidy(message, apiKey),
 	}
 	return &steady.Error{Code: code, Op: generateOp, Err: apiErr}
 }
@@ -75,7 +75,7 @@ func statusError(code steady.Code, provider, baseURL string, status int, message
 // message that happens to quote a request can leak it into a log.
 func failure(code steady.Code, provider, baseURL, apiKey string, err error) error {
 	// One line, shortened: the Gemini SDK quotes a whole undecodable body.
-	cause := shorten(strings.Join(strings.Fields(redact(err.Error(), apiKey)), " "))
+	cause := remote.Tidy(err.Error(), apiKey)
 	msg := fmt.Sprintf("%s at %s: %s", provider, baseURL, cause)
 	return &steady.Error{Code: code, Op: generateOp, Msg: msg, Err: err}
 }
@@ -86,75 +86,15 @@ func transportFailure(provider, baseURL, apiKey string, err error) error {
 	return failure(steady.Unavailable, provider, baseURL, apiKey, err)
 }
 
-// errorMessage extracts the explanation from an error body in any of the
-// shapes OpenAI-compatible servers use: {"error":{"message":…}} (OpenAI,
-// LM Studio, vLLM), {"error":"…"} (Ollama), {"message":…} (older vLLM) or
-// plain text.
-func errorMessage(body []byte) string {
-	var v struct {
-		Error   json.RawMessage `json:"error"`
-		Message string          `json:"message"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return string(body)
-	}
-	var nested struct {
-		Message string `json:"message"`
-	}
-	var flat string
-	switch {
-	case json.Unmarshal(v.Error, &nested) == nil && nested.Message != "":
-		return nested.Message
-	case json.Unmarshal(v.Error, &flat) == nil && flat != "":
-		return flat
-	case v.Message != "":
-		return v.Message
-	}
-	return string(body)
-}
-
-// maxMessageBytes bounds the server text kept in an error: a proxy in front
-// of the service may answer with a whole HTML page.
-const maxMessageBytes = 300
-
-func shorten(s string) string {
-	if len(s) <= maxMessageBytes {
-		return s
-	}
-	cut := maxMessageBytes
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// minSecretLen is the shortest API key that is scrubbed from error text.
-// Shorter "keys" are placeholders ("x", "sk") that local servers ignore;
-// scrubbing them would garble every message and protect nothing.
-const minSecretLen = 4
-
-func redact(s, secret string) string {
-	if len(secret) < minSecretLen {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
-}
-
 // parseBaseURL checks a configured base URL and returns the form shown in
 // errors: without user info, query or fragment (where proxies put
 // credentials) and without a trailing slash.
 func parseBaseURL(provider, raw string) (*url.URL, string, error) {
-	u, err := url.Parse(raw)
+	u, shown, err := remote.ParseBaseURL(raw)
 	if err != nil {
-		// Unwrapped: *url.Error quotes the whole URL, password and all.
-		return nil, "", configError("%s base URL: %v", provider, errors.Unwrap(err))
+		return nil, "", configError("%s base URL: %v", provider, err)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, "", configError("%s base URL %q: want http:// or https:// and a host", provider, u.Redacted())
-	}
-	shown := *u
-	shown.User, shown.RawQuery, shown.ForceQuery, shown.Fragment = nil, "", false, ""
-	return u, strings.TrimSuffix(shown.String(), "/"), nil
+	return u, shown, nil
 }
 
 // configOp names the constructors in configuration errors.
@@ -163,10 +103,6 @@ const configOp = "llm.New"
 func configError(format string, args ...any) error {
 	return steady.Errorf(steady.Invalid, configOp, format, args...)
 }
-
-// maxRetriesLimit keeps a typo in a config file from turning one failed
-// request into an hour of backoff.
-const maxRetriesLimit = 20
 
 // validateModel rejects a blank or padded model name, usually a stray space
 // or newline from an environment file, which the server would reject with a
@@ -182,8 +118,8 @@ func validateRetries(provider string, retries int) error {
 	switch {
 	case retries < 0:
 		return configError("%s: negative MaxRetries %d", provider, retries)
-	case retries > maxRetriesLimit:
-		return configError("%s: MaxRetries %d above %d", provider, retries, maxRetriesLimit)
+	case retries > remote.MaxRetries:
+		return configError("%s: MaxRetries %d above %d", provider, retries, remote.MaxRetries)
 	}
 	return nil
 }
@@ -208,7 +144,7 @@ func argsObject(raw []byte) (json.RawMessage, error) {
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(trimmed), &obj); err != nil || obj == nil {
-		return nil, fmt.Errorf("arguments are not a JSON object: %s", shorten(trimmed))
+		return nil, fmt.Errorf("arguments are not a JSON object: %s", remote.Shorten(trimmed))
 	}
 	return json.RawMessage(trimmed), nil
 }
