@@ -18,12 +18,10 @@ import (
 	"github.com/steady-voice/steady/memory/sqlitestore"
 )
 
-// The bench is not one traced op, and does not trace into traces.db: its
-// memory section alone would store 100,000 spans there, and tracing every
-// operation would change what it measures. It sets up tracing itself
-// where tracing is part of what is measured (the tracing overhead, the
-// HTTP server).
-func init() { untraced["bench"] = true }
+// The bench is untraced (see tracing.go): its memory section alone would
+// store 100,000 spans in traces.db, and tracing every operation would change
+// what it measures. It sets up tracing itself where tracing is part of what
+// is measured (the tracing overhead, the HTTP server).
 
 func (a *app) benchCmd() *cobra.Command {
 	var quick, tiny bool

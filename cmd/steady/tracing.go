@@ -26,8 +26,10 @@ type traceConfig struct {
 	Content  bool
 }
 
-// untraced commands print help or the version and touch no store.
-var untraced = map[string]bool{"version": true, "help": true, "completion": true, "__complete": true}
+// untraced commands print help or the version and touch no store; bench
+// measures tracing itself, and its hundred thousand spans have no place in
+// the user's traces.db.
+var untraced = map[string]bool{"version": true, "help": true, "completion": true, "__complete": true, "bench": true}
 
 // unwrapped commands trace their work but are not one op themselves: they
 // run for long and do many independent things (requests, turns, simulated
