@@ -45,9 +45,12 @@ func TestMetrics(t *testing.T) {
 	_, err = ana.Send(r.ctx, "no-such-session", "hi")
 	wantCode(t, "send to no session", err, steady.NotFound)
 
+	must(t, r.recorder.Flush(r.ctx)) // the intervention is recorded in the background
 	text, err := r.client().Metrics(r.ctx)
 	must(t, err)
 	for _, want := range []string{
+		`memory.record"`, // the memory layer's record and search counters
+		`memory.search"`,
 		`steady_op_calls_total{`,
 		`steady_op_duration_seconds_bucket{`,
 		`http_route="/api/sessions/{id}/messages"`,

@@ -24,6 +24,7 @@ import (
 //	client → {"token": "…"}                      first, within authTimeout
 //	client → {"type": "message", "text": "…"}
 //	server → {"type": "typing", "on": true|false}
+//	server → {"type": "tool", "tool": {"name", "args", "result", "call_id", …}}  one per tool the turn used, before the reply
 //	server → {"type": "reply", "reply", "tool_calls", "trace_id"}
 //	server → {"type": "checkin", "kind": "checkin"|"reminder", "message"}
 //	server → {"type": "error", "error": {"code", "message"}}
@@ -46,7 +47,8 @@ type socketOut struct {
 	Kind    string `json:"kind,omitempty"`
 	Message string `json:"message,omitempty"`
 	*agent.Reply
-	Error *errorDetail `json:"error,omitempty"`
+	Tool  *agent.ToolCallResult `json:"tool,omitempty"`
+	Error *errorDetail          `json:"error,omitempty"`
 }
 
 func (s *Server) registerSocket() {
@@ -138,6 +140,9 @@ func (k *socket) turn(ctx context.Context, text string) error {
 	}
 	if reply.ToolCalls == nil {
 		reply.ToolCalls = []agent.ToolCallResult{}
+	}
+	for i := range reply.ToolCalls {
+		k.send(ctx, socketOut{Type: "tool", Tool: &reply.ToolCalls[i]})
 	}
 	k.send(ctx, socketOut{Type: "reply", Reply: &reply})
 	return nil

@@ -19,6 +19,10 @@ type socketMsg struct {
 	ToolCalls []struct {
 		Name string `json:"name"`
 	} `json:"tool_calls"`
+	Tool *struct {
+		Name   string `json:"name"`
+		Result string `json:"result"`
+	} `json:"tool"`
 	Error *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
@@ -66,6 +70,9 @@ func TestChatSocketTurnsAndCheckins(t *testing.T) {
 	wsjson.Write(r.ctx, c, map[string]string{"type": "message", "text": "can you check in on me in 2 minutes?"})
 	if typing := next(t, c, "typing"); typing.On == nil || !*typing.On {
 		t.Errorf("first typing event %+v, want on", typing)
+	}
+	if tool := next(t, c, "tool"); tool.Tool == nil || tool.Tool.Name != "schedule_checkin" || tool.Tool.Result == "" {
+		t.Errorf("tool event %+v, want schedule_checkin with its result", tool)
 	}
 	reply := next(t, c, "reply")
 	if reply.Reply == "" || len(reply.ToolCalls) != 1 || reply.ToolCalls[0].Name != "schedule_checkin" {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/steady-voice/steady/observe/tracestore"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -108,6 +110,18 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	list := jsonOut[struct{ Interventions []memory.Intervention }](t, env, "memory", "list", "--user", ana.ID)
 	if len(list.Interventions) != 1 || list.Interventions[0].Outcome == memory.Pending {
 		t.Errorf("memory after shutdown: %+v, want the session's intervention, judged", list.Interventions)
+	}
+	// Traces were flushed: the turn's tool call and the session's end are
+	// in traces.db once serve has returned.
+	st, err := tracestore.Open(ctx, filepath.Join(env["STEADY_DATA"], "traces.db"), tracestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, op := range []string{"execute_tool create_microsteps", "agent.end_session"} {
+		if calls, err := st.Calls(ctx, tracestore.Filter{Op: op}); err != nil || len(calls) != 1 {
+			t.Errorf("%s calls in traces.db after shutdown: %d, %v; want 1", op, len(calls), err)
+		}
 	}
 }
 
