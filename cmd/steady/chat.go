@@ -16,10 +16,11 @@ import (
 
 	"github.com/steady-voice/steady/agent"
 	"github.com/steady-voice/steady/memory"
+	"github.com/steady-voice/steady/server/client"
 )
 
 func (a *app) chatCmd() *cobra.Command {
-	var user, session string
+	var user, session, server string
 	var seed uint64
 	c := &cobra.Command{
 		Use:   "chat",
@@ -28,9 +29,16 @@ func (a *app) chatCmd() *cobra.Command {
 appear when they come due. When stdin is not a terminal it reads one user
 message per line; with --json it prints one JSON object per turn:
 {"reply": ..., "tool_calls": [{"name", "args", "result"}]}. At the end of
-input the session ends: its summary and reflection are printed and kept.`,
+input the session ends: its summary and reflection are printed and kept.
+
+With --server URL it talks to a running "steady serve" instead, as the
+account whose token is in STEADY_TOKEN (from POST /api/auth/login; never a
+flag, which would show in the process list).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if server != "" {
+				return a.remoteChat(cmd.Context(), server)
+			}
 			if session == "" {
 				session = uuid.Must(uuid.NewV7()).String()
 			}
@@ -40,6 +48,7 @@ input the session ends: its summary and reflection are printed and kept.`,
 	c.Flags().StringVar(&user, "user", "me", "user id: whose memory the conversation reads and writes")
 	c.Flags().StringVar(&session, "session", "", "session id (default: a new one)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the offline policy's choices")
+	c.Flags().StringVar(&server, "server", "", "base URL of a running steady serve to talk to (token in STEADY_TOKEN)")
 	return c
 }
 
@@ -68,7 +77,61 @@ func (a *app) chat(ctx context.Context, user, sessionID string, seed uint64) err
 	if err != nil {
 		return err
 	}
-	c := &chatIO{app: a, agent: st.agent, session: s, interactive: isTerminal(a.stdin)}
+	return a.converse(ctx, localChat{st.agent, s}, greeting)
+}
+
+// remoteChat is the same conversation with a server, through its client.
+func (a *app) remoteChat(ctx context.Context, url string) error {
+	token := a.getenv("STEADY_TOKEN")
+	if token == "" {
+		return fmt.Errorf("--server: set STEADY_TOKEN to your token (POST %s/api/auth/login)", url)
+	}
+	c := client.New(url, nil)
+	c.SetToken(token)
+	s, err := c.StartSession(ctx)
+	if err != nil {
+		return err
+	}
+	return a.converse(ctx, remoteConv{c, s.ID}, s.Greeting)
+}
+
+// conversation is a chat session, local or on a server.
+type conversation interface {
+	turn(ctx context.Context, text string) (agent.Reply, error)
+	// due returns the check-ins that came due; a server pushes its own
+	// over its socket, so a remote conversation has none here.
+	due(ctx context.Context) ([]memory.Checkin, error)
+	end(ctx context.Context) (agent.Ending, error)
+}
+
+type localChat struct {
+	agent   *agent.Agent
+	session *agent.Session
+}
+
+func (l localChat) turn(ctx context.Context, text string) (agent.Reply, error) {
+	return l.agent.Turn(ctx, l.session, text)
+}
+func (l localChat) due(ctx context.Context) ([]memory.Checkin, error) {
+	return l.agent.Due(ctx, l.session)
+}
+func (l localChat) end(ctx context.Context) (agent.Ending, error) { return l.agent.End(ctx, l.session) }
+
+type remoteConv struct {
+	c  *client.Client
+	id string
+}
+
+func (r remoteConv) turn(ctx context.Context, text string) (agent.Reply, error) {
+	return r.c.Send(ctx, r.id, text)
+}
+func (r remoteConv) due(context.Context) ([]memory.Checkin, error) { return nil, nil }
+func (r remoteConv) end(ctx context.Context) (agent.Ending, error) { return r.c.EndSession(ctx, r.id) }
+
+// converse runs the conversation on the terminal: greeting, turns until
+// the end of input, then the session's summary and reflection.
+func (a *app) converse(ctx context.Context, conv conversation, greeting string) error {
+	c := &chatIO{app: a, conv: conv, interactive: isTerminal(a.stdin)}
 	c.say(greeting)
 	if c.interactive {
 		stop := c.watchCheckins(ctx)
@@ -77,7 +140,7 @@ func (a *app) chat(ctx context.Context, user, sessionID string, seed uint64) err
 	if err := c.loop(ctx); err != nil {
 		return err
 	}
-	end, err := st.agent.End(ctx, s)
+	end, err := conv.end(ctx)
 	if err != nil {
 		return err
 	}
@@ -87,8 +150,7 @@ func (a *app) chat(ctx context.Context, user, sessionID string, seed uint64) err
 // chatIO is the terminal side of a conversation.
 type chatIO struct {
 	app         *app
-	agent       *agent.Agent
-	session     *agent.Session
+	conv        conversation
 	interactive bool
 	mu          sync.Mutex // one writer at a time: turns and check-ins
 }
@@ -112,11 +174,11 @@ func (c *chatIO) loop(ctx context.Context) error {
 }
 
 func (c *chatIO) turn(ctx context.Context, text string) error {
-	due, err := c.agent.Due(ctx, c.session)
+	due, err := c.conv.due(ctx)
 	if err != nil {
 		return err
 	}
-	r, err := c.agent.Turn(ctx, c.session, text)
+	r, err := c.conv.turn(ctx, text)
 	if err != nil {
 		return err
 	}
@@ -168,7 +230,7 @@ func (c *chatIO) watchCheckins(ctx context.Context) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				due, err := c.agent.Due(ctx, c.session)
+				due, err := c.conv.due(ctx)
 				if err != nil {
 					continue
 				}

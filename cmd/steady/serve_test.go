@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"github.com/steady-voice/steady/observe/tracestore"
 	"path/filepath"
@@ -177,5 +178,34 @@ func TestServeRefusesBadSettings(t *testing.T) {
 				t.Errorf("the error %q shows the token", err)
 			}
 		})
+	}
+}
+
+// TestChatWithAServer: `steady chat --server` is the CLI's remote mode,
+// through the Go client, as the token's user.
+func TestChatWithAServer(t *testing.T) {
+	srvEnv := map[string]string{"STEADY_DATA": t.TempDir(), "STEADY_ENGINE": "offline"}
+	srv := startServe(t, srvEnv)
+	c := client.New(srv.url, nil)
+	ana, err := c.Register(t.Context(), "Ana", "ana@example.com", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"STEADY_TOKEN": c.Token()} // its own --data: nothing local is used
+	out := mustSteady(t, env, "I need to clean my room but I don't know where to start\n",
+		"chat", "--server", srv.url, "--json")
+	var turn turnOut
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &turn); err != nil {
+		t.Fatalf("first line of %q: %v", out, err)
+	}
+	if len(turn.ToolCalls) != 1 || turn.ToolCalls[0].Name != "create_microsteps" || turn.Reply == "" {
+		t.Errorf("remote turn %+v, want create_microsteps", turn)
+	}
+	ivs, err := c.Interventions(t.Context(), "", 10)
+	if err != nil || len(ivs.Interventions) != 1 || ivs.Interventions[0].UserID != ana.ID {
+		t.Errorf("the server's memory of Ana: %+v, %v; want the remote chat's intervention", ivs, err)
+	}
+	if _, _, err := steady(t, nil, "hi\n", "chat", "--server", srv.url); err == nil || !strings.Contains(err.Error(), "STEADY_TOKEN") {
+		t.Errorf("no token: %v, want an error naming STEADY_TOKEN", err)
 	}
 }
