@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"github.com/steady-voice/steady/internal/sqlitedb"
 	"maps"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ const sqlInsertIntervention = `INSERT INTO interventions (` + ivColumns + `)
 // only a live one is a Conflict.
 func insertIntervention(t wtx, userID, id string, now time.Time, args []any) (bool, error) {
 	_, err := t.exec(sqlInsertIntervention, args...)
-	if !duplicate(err) {
+	if !sqlitedb.Duplicate(err) {
 		return false, err
 	}
 	res, err := t.exec(`DELETE FROM interventions WHERE user_id = ? AND id = ? AND expires_at <= ?`,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"github.com/steady-voice/steady/internal/sqlitedb"
 	"time"
 
 	"github.com/steady-voice/steady"
@@ -28,7 +29,7 @@ const sqlInsertReflection = `INSERT INTO reflections
 func insertReflection(t wtx, r memory.Reflection, now time.Time) error {
 	args := []any{r.UserID, r.ID, r.SessionID, r.Insight, r.Summary, nanos(r.CreatedAt), nanos(r.ExpiresAt)}
 	_, err := t.exec(sqlInsertReflection, args...)
-	if !duplicate(err) {
+	if !sqlitedb.Duplicate(err) {
 		return err
 	}
 	res, err := t.exec(`DELETE FROM reflections WHERE user_id = ? AND id = ? AND expires_at <= ?`,

@@ -28,7 +28,6 @@ import (
 	"github.com/steady-voice/steady"
 	"github.com/steady-voice/steady/internal/sqlitedb"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"modernc.org/sqlite" // also registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -198,45 +197,11 @@ func (s *Store) guard(ctx context.Context, op string, f func() error) error {
 
 // corrupt reports whether err is SQLite finding a damaged file.
 func corrupt(err error) bool {
-	switch primaryCode(err) {
+	switch sqlitedb.Code(err) & 0xff {
 	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
 		return true
 	}
 	return false
-}
-
-// transient reports whether err is SQLite failing for want of disk space,
-// an I/O error or another process's lock.
-func transient(err error) bool {
-	switch primaryCode(err) {
-	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return true
-	}
-	return false
-}
-
-// primaryCode is the SQLite result code of err without its extended bits,
-// or 0.
-func primaryCode(err error) int {
-	var e *sqlite.Error
-	if !errors.As(err, &e) {
-		return 0
-	}
-	return e.Code() & 0xff
-}
-
-// write runs f in one IMMEDIATE transaction on the writing connection.
-func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := f(tx); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	return tx.Commit()
 }
 
 // Close stops the purge goroutine, waits for the calls in flight and closes
@@ -268,16 +233,10 @@ func (s *Store) Shutdown(ctx context.Context) error {
 // error or a file locked by another process are Unavailable, since trying
 // again later may succeed; anything else is Internal.
 func classify(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *steady.Error
-	if errors.As(err, &se) {
-		return err
-	}
-	if errors.Is(err, errClosed) || errors.Is(err, errShutDown) || errors.Is(err, context.Canceled) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || transient(err) {
-		return steady.Wrap(steady.Unavailable, op, err)
-	}
-	return steady.Wrap(steady.Internal, op, err)
+	return sqlitedb.Classify(op, err, errClosed, errShutDown)
+}
+
+// write runs f in one IMMEDIATE transaction on the writing connection.
+func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error {
+	return sqlitedb.Write(ctx, &s.wmu, s.wdb, f)
 }

@@ -4,14 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"io/fs"
 	"net/url"
 	"runtime"
 
-	"github.com/steady-voice/steady"
 	"github.com/steady-voice/steady/internal/sqlitedb"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // migrations[i] brings the schema from version i to i+1; PRAGMA
@@ -91,59 +87,14 @@ func (s *Store) guard(ctx context.Context, op string, f func() error) error {
 
 // write runs f in one IMMEDIATE transaction on the writing connection.
 func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := f(tx); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	return tx.Commit()
+	return sqlitedb.Write(ctx, &s.wmu, s.wdb, f)
 }
 
 // classify turns err into a *steady.Error: errors the store made on purpose
 // pass through; a closed store, an ended context, a full disk, an I/O
 // error or a file locked by another process are Unavailable, since trying
 // again later may succeed; anything else is Internal.
-func classify(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *steady.Error
-	if errors.As(err, &se) {
-		return err
-	}
-	var pathErr *fs.PathError
-	if errors.As(err, &pathErr) || errors.Is(err, errClosed) || errors.Is(err, context.Canceled) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || transient(err) {
-		return steady.Wrap(steady.Unavailable, op, err)
-	}
-	return steady.Wrap(steady.Internal, op, err)
-}
-
-// transient reports whether err is SQLite failing for want of disk space,
-// an I/O error or another process's lock.
-func transient(err error) bool {
-	switch sqliteCode(err) & 0xff { // the primary code of an extended one
-	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED,
-		sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_INTERRUPT:
-		return true
-	}
-	return false
-}
+func classify(op string, err error) error { return sqlitedb.Classify(op, err, errClosed) }
 
 // duplicate reports whether err is a unique or primary key violation.
-func duplicate(err error) bool {
-	c := sqliteCode(err)
-	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-}
-
-func sqliteCode(err error) int {
-	var e *sqlite.Error
-	if errors.As(err, &e) {
-		return e.Code()
-	}
-	return 0
-}
+func duplicate(err error) bool { return sqlitedb.Duplicate(err) }
