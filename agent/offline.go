@@ -43,7 +43,7 @@ func (a *Agent) offline(ctx context.Context, s *Session, text string, vec []floa
 	}
 	tool := explicitTool(text)
 	if !slices.Contains(fits, tool) {
-		tool = a.pick(s, r.Situation, fits, evidence)
+		tool = a.pick(s, r.Situation, fits, evidence, h.reply == replyStruggling && len(h.judged) > 0)
 	}
 	args, err := a.argsFor(ctx, s, tool, text, vec, st)
 	if err != nil {
@@ -123,14 +123,15 @@ func fitting(situation string, st memory.SessionState) []string {
 	return kept
 }
 
-// pick asks the policy, on the session's random stream.
-func (a *Agent) pick(s *Session, situation string, fits []string, evidence []memory.Match) string {
+// pick asks the policy, on the session's random stream; retry says the
+// user has just told us the previous tool did not help.
+func (a *Agent) pick(s *Session, situation string, fits []string, evidence []memory.Match, retry bool) string {
 	if len(fits) == 1 {
 		return fits[0]
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return a.policy.Choose(Choice{UserID: s.UserID, Situation: situation, Fits: fits, Evidence: evidence, Rand: s.rng})
+	return a.policy.Choose(Choice{UserID: s.UserID, Situation: situation, Fits: fits, Evidence: evidence, Retry: retry, Rand: s.rng})
 }
 
 // argsFor fills the chosen tool's arguments from what the user said, the

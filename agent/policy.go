@@ -8,12 +8,18 @@ import (
 )
 
 // The offline policy chooses among the tools that fit a situation with a
-// contextual bandit: each tool's chance of helping this user in this kind
-// of situation is a Beta posterior, updated by the user's past
-// interventions of that tool, each weighted by how similar its situation was
-// to this one. Thompson sampling — drawing once from every posterior and
-// taking the best draw — tries the less-known tools just often enough and
-// settles on what works for this person.
+// contextual bandit: each tool's chance of helping this user is a Beta
+// posterior, updated by the user's judged past interventions of that tool
+// in situations similar enough to this one. A person's response to a tool
+// carries across situations (breathing that irritates them when anxious
+// rarely calms them when tired), so every similar enough attempt counts
+// in full.
+//
+// The first tool for a situation is the one most likely to help (the
+// posterior mean): someone who is struggling should get the best-known
+// option, not an experiment. When they say it did not help, the next try
+// is drawn by Thompson sampling among the others — where trying a
+// less-known tool costs least, and which is how the bandit learns.
 
 // ScoreName is the score the agent writes onto interventions and the
 // policy learns from.
@@ -24,13 +30,13 @@ const ScoreName = "effectiveness"
 const successScore = 0.7
 
 // Prior pseudo-counts: a tool nobody has tried with this user starts at a
-// mean of 0.5, and the textbook tool of a situation at 0.75, so a new user
-// mostly gets the usual choice; two or three failures of it are enough for
-// the alternatives to be tried.
+// mean of 0.5, and the textbook tool of a situation at 2/3, so a new user
+// gets the usual choice first, and one or two failures of it bring the
+// alternatives forward.
 const (
 	priorAlpha    = 1.0
 	priorBeta     = 1.0
-	textbookBonus = 2.0
+	textbookBonus = 1.0
 )
 
 // minEvidence is the least similarity for a past intervention to count as
@@ -50,24 +56,34 @@ type Choice struct {
 	Situation string         // as the offline engine recognised it
 	Fits      []string       // the tools that fit, the textbook one first; never empty
 	Evidence  []memory.Match // the user's past interventions in similar situations (Light matches)
-	Rand      *rand.Rand     // the session's seeded random stream
+	// Retry is set when the user said the previous tool did not help
+	// (Fits no longer holds it): the time to explore.
+	Retry bool
+	Rand  *rand.Rand // the session's seeded random stream
 }
 
-// Bandit is the default policy: Thompson sampling over the user's judged
-// interventions in similar situations.
+// Bandit is the default policy: the best-known tool first, Thompson
+// sampling on a retry, over the user's judged interventions in similar
+// situations.
 type Bandit struct{}
 
 // Choose implements Policy.
-func (Bandit) Choose(c Choice) string { return choose(c.Rand, c.Fits, c.Evidence) }
+func (Bandit) Choose(c Choice) string {
+	arms := posteriors(c.Fits, c.Evidence)
+	if c.Retry {
+		return thompson(c.Rand, arms)
+	}
+	return bestMean(arms)
+}
 
 type arm struct {
 	tool        string
 	alpha, beta float64
 }
 
-// choose returns the tool to use among fits (the textbook tool first),
-// given the user's past interventions in similar situations.
-func choose(rng *rand.Rand, fits []string, evidence []memory.Match) string {
+// posteriors are the Beta posteriors of the tools in fits (the textbook
+// tool first), given the user's past interventions in similar situations.
+func posteriors(fits []string, evidence []memory.Match) []arm {
 	arms := make([]arm, len(fits))
 	for i, t := range fits {
 		arms[i] = arm{tool: t, alpha: priorAlpha, beta: priorBeta}
@@ -82,11 +98,28 @@ func choose(rng *rand.Rand, fits []string, evidence []memory.Match) string {
 		}
 		for i := range arms {
 			if arms[i].tool == m.Tool {
-				arms[i].alpha += m.Similarity * reward
-				arms[i].beta += m.Similarity * (1 - reward)
+				arms[i].alpha += reward
+				arms[i].beta += 1 - reward
 			}
 		}
 	}
+	return arms
+}
+
+// bestMean is the tool with the highest posterior mean; on a tie, the
+// earlier in fits (the textbook tool first).
+func bestMean(arms []arm) string {
+	best, bestMean := "", math.Inf(-1)
+	for _, a := range arms {
+		if m := a.alpha / (a.alpha + a.beta); m > bestMean {
+			best, bestMean = a.tool, m
+		}
+	}
+	return best
+}
+
+// thompson draws once from every posterior and returns the best draw.
+func thompson(rng *rand.Rand, arms []arm) string {
 	best, bestDraw := "", math.Inf(-1)
 	for _, a := range arms {
 		if d := betaSample(rng, a.alpha, a.beta); d > bestDraw {
