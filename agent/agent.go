@@ -98,13 +98,13 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 func (a *Agent) buildClassifiers(ctx context.Context) error {
 	e := a.memory.Embedder()
 	var err error
-	if a.situations, err = newClassifier(ctx, e, data.Situations(), 15); err != nil {
+	if a.situations, err = newClassifier(ctx, e, data.Situations(), 15, false); err != nil {
 		return err
 	}
-	if a.replies, err = newClassifier(ctx, e, data.Replies(), 7); err != nil {
+	if a.replies, err = newClassifier(ctx, e, data.Replies(), 7, true); err != nil {
 		return err
 	}
-	a.thoughts, err = newClassifier(ctx, e, data.Thoughts(), 5)
+	a.thoughts, err = newClassifier(ctx, e, data.Thoughts(), 5, false)
 	return err
 }
 

@@ -3,7 +3,9 @@ package agent
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/steady-voice/steady/agent/data"
 	"github.com/steady-voice/steady/embed"
@@ -21,11 +23,12 @@ import (
 // (449, 15 situations) with the GloVe embedder: semantic only 0.47–0.49,
 // lexical only 0.57–0.58, blended at lexicalWeight 0.7 and k = 15 0.63.
 type classifier struct {
-	labels  []string
-	vecs    [][]float32
-	lexical *embed.TFIDF
-	lexVecs []sparse // an utterance has a handful of the vocabulary's words
-	k       int
+	negation bool // mark negated words on the lexical side (see markNegation)
+	labels   []string
+	vecs     [][]float32
+	lexical  *embed.TFIDF
+	lexVecs  []sparse // an utterance has a handful of the vocabulary's words
+	k        int
 }
 
 // lexicalWeight is the lexical cosine's share of the blended similarity.
@@ -38,9 +41,9 @@ type vote struct {
 	Similarity float64 // of the closest example with that label
 }
 
-func newClassifier(ctx context.Context, e embed.Embedder, examples []data.Example, k int) (*classifier, error) {
+func newClassifier(ctx context.Context, e embed.Embedder, examples []data.Example, k int, negation bool) (*classifier, error) {
 	texts := make([]string, len(examples))
-	c := &classifier{labels: make([]string, len(examples)), k: k}
+	c := &classifier{labels: make([]string, len(examples)), k: k, negation: negation}
 	for i, ex := range examples {
 		texts[i], c.labels[i] = ex.Text, ex.Label
 	}
@@ -51,8 +54,12 @@ func newClassifier(ctx context.Context, e embed.Embedder, examples []data.Exampl
 		}
 		c.vecs = append(c.vecs, vecs...)
 	}
-	c.lexical = embed.NewTFIDF(texts)
-	dense, err := c.lexical.Embed(ctx, texts)
+	lexTexts := make([]string, len(texts))
+	for i, t := range texts {
+		lexTexts[i] = c.lexicalText(t)
+	}
+	c.lexical = embed.NewTFIDF(lexTexts)
+	dense, err := c.lexical.Embed(ctx, lexTexts)
 	for _, v := range dense {
 		c.lexVecs = append(c.lexVecs, toSparse(v))
 	}
@@ -91,11 +98,16 @@ type neighbour struct {
 // classify returns the winning label for text, whose vector vec comes
 // from the same embedder. A text with no known word gets no label.
 func (c *classifier) classify(text string, vec []float32) vote {
-	lex, err := c.lexical.Embed(context.Background(), []string{text})
+	return c.classifyExcept(text, vec, -1)
+}
+
+// classifyExcept classifies without example skip (for leave-one-out).
+func (c *classifier) classifyExcept(text string, vec []float32, skip int) vote {
+	lex, err := c.lexical.Embed(context.Background(), []string{c.lexicalText(text)})
 	if err != nil || isZero(vec) && isZero(lex[0]) {
 		return vote{}
 	}
-	top := c.nearest(vec, lex[0])
+	top := c.nearest(vec, lex[0], skip)
 	mass := map[string]float64{}
 	best := map[string]float64{}
 	total := 0.0
@@ -120,9 +132,12 @@ func (c *classifier) classify(text string, vec []float32) vote {
 	return v
 }
 
-func (c *classifier) nearest(vec, lex []float32) []neighbour {
+func (c *classifier) nearest(vec, lex []float32, skip int) []neighbour {
 	top := make([]neighbour, 0, c.k+1)
 	for i, v := range c.vecs {
+		if i == skip {
+			continue
+		}
 		s := (1-lexicalWeight)*float64(embed.Dot(vec, v)) + lexicalWeight*float64(c.lexVecs[i].dot(lex))
 		if len(top) == c.k && s <= top[len(top)-1].sim {
 			continue
@@ -148,4 +163,84 @@ func isZero(v []float32) bool {
 		}
 	}
 	return true
+}
+
+func (c *classifier) lexicalText(text string) string {
+	if !c.negation {
+		return text
+	}
+	return markNegation(text)
+}
+
+// negationScope is how many words after a negation it reverses.
+const negationScope = 3
+
+// negators start a negation; the tokenizer has already expanded "didn't"
+// to "did not" and "can't" to "can not".
+var negators = map[string]bool{"not": true, "no": true, "never": true, "nothing": true, "nor": true}
+
+// markNegation glues "not" onto the words a negation reverses, up to the
+// end of the clause or negationScope words, so that for word counts "that
+// did not help" no longer looks like "that helped": it becomes "that did
+// not nothelp". (The usual remedy for bag-of-words sentiment: Das and
+// Chen 2001, Pang, Lee and Vaithyanathan 2002.) Averaged word vectors are
+// left alone: they carry the mood, the marked words the polarity.
+func markNegation(text string) string {
+	var b strings.Builder
+	for _, clause := range clauseRE.Split(text, -1) {
+		left := 0
+		for _, tok := range embed.Tokens(clause) {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			switch {
+			case negators[tok]:
+				b.WriteString(tok)
+				left = negationScope
+			case left > 0:
+				b.WriteString("not" + tok)
+				left--
+			default:
+				b.WriteString(tok)
+			}
+		}
+	}
+	return b.String()
+}
+
+// clauseRE splits a sentence where a negation's scope ends.
+var clauseRE = regexp.MustCompile(`(?i)[,.;:!?()]+|\s+(?:but|although|though|however|and then|so)\s+`)
+
+// maxClauses bounds the clauses of an utterance looked at: a reply to
+// the last tool comes first, and a long monologue costs no more.
+const maxClauses = 8
+
+// clauses splits an utterance into its first clauses, or returns nil when
+// it has only one.
+func clauses(text string) []string {
+	var out []string
+	for _, c := range clauseRE.Split(text, -1) {
+		if c = strings.TrimSpace(c); c != "" && len(out) < maxClauses {
+			out = append(out, c)
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// classifyClauses labels an utterance by its most confidently labelled
+// clause. A reply to a tool often says two things — how it went and what
+// is going on now ("that didn't help, I'm still exhausted") — and the
+// second half, taken together with the first, can outvote it. vecs are
+// the clauses' vectors.
+func (c *classifier) classifyClauses(parts []string, vecs [][]float32) vote {
+	var best vote
+	for i, p := range parts {
+		if v := c.classify(p, vecs[i]); v.Confidence > best.Confidence {
+			best = v
+		}
+	}
+	return best
 }

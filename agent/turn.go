@@ -134,12 +134,19 @@ func (a *Agent) hear(ctx context.Context, s *Session, text string) ([]float32, h
 	s.mu.Lock()
 	s.tracker.userTurns++
 	s.mu.Unlock()
-	vecs, err := a.embedder.Embed(ctx, []string{text})
+	parts := clauses(text) // embedded with the utterance: one call
+	vecs, err := a.embedder.Embed(ctx, append([]string{text}, parts...))
 	if err != nil {
 		return nil, heard{}, err
 	}
 	var h heard
-	if v := a.replies.classify(text, vecs[0]); v.Confidence >= minReplyConfidence {
+	var v vote
+	if parts == nil {
+		v = a.replies.classify(text, vecs[0])
+	} else {
+		v = a.replies.classifyClauses(parts, vecs[1:])
+	}
+	if v.Confidence >= minReplyConfidence {
 		ds := s.byReply(v.Label)
 		a.judge(ctx, s, ds)
 		h.reply = v.Label
