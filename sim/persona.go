@@ -20,8 +20,9 @@ func Situations() []string { return slices.Clone(situations) }
 // Persona traits are drawn on the logit scale, as the sum of
 //
 //   - base: how often a fitting tool helps anyone, logit(0.35);
-//   - a per-person, per-tool affinity ~ N(0, 1.5²): breathing calms one
-//     person and irritates another, whatever the situation;
+//   - a per-person, per-tool affinity ~ N(0, spread²), spread 1.5 unless
+//     the run sets another: breathing calms one person and irritates
+//     another, whatever the situation;
 //   - per-situation noise ~ N(0, 0.6²): the same person may like
 //     grounding when anxious and not when overloaded;
 //   - textbookLift for the situation's textbook tool: it is the textbook
@@ -32,7 +33,8 @@ func Situations() []string { return slices.Clone(situations) }
 // and are not tuned to make any policy look good.
 const (
 	baseLogit     = -0.619 // logit(0.35)
-	affinitySD    = 1.5
+	DefaultSpread = 1.5
+	MaxSpread     = 5.0
 	situationSD   = 0.6
 	textbookLift  = 0.6
 	misfitPenalty = 1.0
@@ -61,22 +63,26 @@ func personaTools() []string {
 	return tools
 }
 
-// NewPersonas draws n personas from seed; the same seed gives the same
-// personas, and persona i does not depend on n.
-func NewPersonas(seed uint64, n int) []Persona {
+// NewPersonas draws n personas from seed with the default spread; the
+// same seed gives the same personas, and persona i does not depend on n.
+func NewPersonas(seed uint64, n int) []Persona { return newPersonas(seed, n, DefaultSpread) }
+
+// newPersonas draws n personas whose affinities for a tool have standard
+// deviation spread: how much people differ in what helps them.
+func newPersonas(seed uint64, n int, spread float64) []Persona {
 	ps := make([]Persona, n)
 	for i := range ps {
-		ps[i] = newPersona(seed, i)
+		ps[i] = newPersona(seed, i, spread)
 	}
 	return ps
 }
 
-func newPersona(seed uint64, i int) Persona {
+func newPersona(seed uint64, i int, spread float64) Persona {
 	rng := stream(seed, purposePersona, uint64(i))
 	tools := personaTools()
 	affinity := make(map[string]float64, len(tools))
 	for _, t := range tools {
-		affinity[t] = affinitySD * rng.NormFloat64()
+		affinity[t] = spread * rng.NormFloat64()
 	}
 	p := Persona{Index: i, help: map[string]map[string]float64{}}
 	for _, s := range situations {

@@ -17,6 +17,7 @@ type Result struct {
 	Sessions   int            `json:"sessions"`
 	Situations int            `json:"situations_per_session"`
 	Seed       uint64         `json:"seed"`
+	Spread     float64        `json:"spread"`
 	Success    string         `json:"success"`
 	Interval   string         `json:"interval"`
 	Personas   PersonaStats   `json:"personas"`
@@ -73,7 +74,7 @@ type Late struct {
 func lateFrom(sessions int) int { return sessions/2 + 1 }
 
 func summarise(cfg Config, personas []Persona, names []string, outs [][][][]outcome) *Result {
-	r := &Result{Users: cfg.Users, Sessions: cfg.Sessions, Situations: cfg.Situations, Seed: cfg.Seed,
+	r := &Result{Users: cfg.Users, Sessions: cfg.Sessions, Situations: cfg.Situations, Seed: cfg.Seed, Spread: cfg.Spread,
 		Success:  "a situation succeeds when the first tool the agent chose helped; a session's rate is its successes over its situations",
 		Interval: Interval, Personas: personaStats(personas)}
 	r.Late = Late{From: lateFrom(cfg.Sessions), To: cfg.Sessions}
@@ -227,10 +228,13 @@ func (r *Result) summary() string {
 	t := r.Late.Test
 	return fmt.Sprintf("\nsessions %d–%d: memory/oracle %.3f, no-memory/oracle %.3f\n"+
 		"memory − no-memory %+.3f (95%% CI %+.3f to %+.3f), %s over %d users: t = %.2f, df = %d, p %s\n"+
-		"users whose textbook tool is wrong somewhere: %.0f%%; situations recognised from the first words: %.0f%%\n"+
+		"people differ by spread %.2g: the best fitting tool helps %.0f%% of the time, the textbook one %.0f%%; "+
+		"users whose textbook tool is wrong somewhere: %.0f%%\n"+
+		"situations recognised from the first words: %.0f%%\n"+
 		"intervals: %s\n",
 		r.Late.From, r.Late.To, r.Late.MemoryOverOracle, r.Late.NoMemoryOverOracle,
 		t.MeanDiff, t.Low, t.High, t.Method, t.Users, t.T, t.DF, pValue(t.P),
+		r.Spread, 100*r.Personas.BestHelp, 100*r.Personas.TextbookHelp,
 		100*r.Personas.UsersTextbookWrong, 100*r.Policies[0].Recognised, r.Interval)
 }
 

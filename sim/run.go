@@ -25,6 +25,10 @@ type Config struct {
 	Sessions   int    // sessions per user, 1–MaxSessions
 	Situations int    // situations raised per session, 1–len(Situations()); 0 means 3
 	Seed       uint64 // the same seed gives the same personas, words and draws
+	// Spread is how much simulated people differ in what helps them: the
+	// standard deviation of a person's affinity for a tool on the logit
+	// scale, 0–MaxSpread; 0 means DefaultSpread.
+	Spread float64
 
 	Embedder embed.Embedder // required
 	// OpenStore opens an empty memory store for one policy; every policy
@@ -45,6 +49,9 @@ func (c *Config) check() error {
 	if c.Workers <= 0 {
 		c.Workers = 2
 	}
+	if c.Spread == 0 {
+		c.Spread = DefaultSpread
+	}
 	switch {
 	case c.Users < 1 || c.Users > MaxUsers:
 		return steady.Errorf(steady.Invalid, "sim.Run", "%d users: want 1 to %d", c.Users, MaxUsers)
@@ -52,6 +59,8 @@ func (c *Config) check() error {
 		return steady.Errorf(steady.Invalid, "sim.Run", "%d sessions: want 1 to %d", c.Sessions, MaxSessions)
 	case c.Situations < 1 || c.Situations > len(situations):
 		return steady.Errorf(steady.Invalid, "sim.Run", "%d situations a session: want 1 to %d", c.Situations, len(situations))
+	case !(c.Spread > 0 && c.Spread <= MaxSpread): // also refuses NaN
+		return steady.Errorf(steady.Invalid, "sim.Run", "spread %g: want above 0 and at most %g", c.Spread, MaxSpread)
 	case c.Embedder == nil || c.OpenStore == nil || c.Dir == "":
 		return steady.Errorf(steady.Invalid, "sim.Run", "Embedder, OpenStore and Dir are required")
 	}
@@ -72,7 +81,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	personas := NewPersonas(cfg.Seed, cfg.Users)
+	personas := newPersonas(cfg.Seed, cfg.Users, cfg.Spread)
 	names := Policies()
 	outs := make([][][][]outcome, len(names)) // policy → user → session → situation
 	errs := make([]error, len(names))

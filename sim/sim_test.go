@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/steady-voice/steady/internal/steadytest"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,29 @@ func TestPersonasAreDeterministicAndSpread(t *testing.T) {
 	pairs := len(a) * len(sim.Situations())
 	if wrong < pairs/5 || wrong > pairs*4/5 {
 		t.Errorf("textbook tool wrong in %d of %d (user, situation) pairs, want between a fifth and four fifths", wrong, pairs)
+	}
+}
+
+// The wider people differ, the more often the textbook tool is the wrong
+// one for them and the further it falls behind their best.
+func TestSpreadWidensTheGapToTheTextbook(t *testing.T) {
+	gap := func(spread float64) (wrong int, diff float64) {
+		for _, p := range sim.NewPersonasSpread(3, 300, spread) {
+			for _, s := range sim.Situations() {
+				fits := data.Fits(s)
+				if p.TextbookWrong(s) {
+					wrong++
+				}
+				diff += p.Help(s, p.Best(s, fits)) - p.Help(s, fits[0])
+			}
+		}
+		return wrong, diff
+	}
+	narrowWrong, narrowDiff := gap(0.5)
+	wideWrong, wideDiff := gap(3)
+	if wideWrong <= narrowWrong || wideDiff <= narrowDiff {
+		t.Errorf("spread 3: textbook wrong %d times, gap %.1f; spread 0.5: %d, %.1f; want both larger at 3",
+			wideWrong, wideDiff, narrowWrong, narrowDiff)
 	}
 }
 
@@ -208,6 +232,9 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		{"too many sessions", func(c *sim.Config) { c.Sessions = sim.MaxSessions + 1 }},
 		{"too many situations", func(c *sim.Config) { c.Situations = len(sim.Situations()) + 1 }},
 		{"no store", func(c *sim.Config) { c.OpenStore = nil }},
+		{"negative spread", func(c *sim.Config) { c.Spread = -1 }},
+		{"spread above the maximum", func(c *sim.Config) { c.Spread = sim.MaxSpread + 0.1 }},
+		{"spread not a number", func(c *sim.Config) { c.Spread = math.NaN() }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 type simFlags struct {
 	users, sessions, situations int
 	seed                        uint64
+	spread                      float64
 	out                         string
 	workers                     int
 }
@@ -53,6 +54,7 @@ forgotten before and after. docs/SIMULATION.md explains the experiment.`,
 	c.Flags().IntVar(&f.sessions, "sessions", 10, fmt.Sprintf("sessions per user (1–%d)", sim.MaxSessions))
 	c.Flags().IntVar(&f.situations, "situations", 3, fmt.Sprintf("situations a user raises per session (1–%d)", len(sim.Situations())))
 	c.Flags().Uint64Var(&f.seed, "seed", 1, "random seed: the same seed gives the same results")
+	c.Flags().Float64Var(&f.spread, "spread", sim.DefaultSpread, fmt.Sprintf("how much people differ in what helps them: the SD of a person's liking for a tool, logit scale (above 0, at most %g)", sim.MaxSpread))
 	c.Flags().StringVar(&f.out, "out", "", "directory to write learning.svg and results.json into")
 	c.Flags().IntVar(&f.workers, "workers", 2, "users of each policy simulated at once (1–64)")
 	return c
@@ -66,6 +68,8 @@ func (f simFlags) check() error {
 		return fmt.Errorf("--sessions %d: want 1 to %d", f.sessions, sim.MaxSessions)
 	case f.situations < 1 || f.situations > len(sim.Situations()):
 		return fmt.Errorf("--situations %d: want 1 to %d", f.situations, len(sim.Situations()))
+	case !(f.spread > 0 && f.spread <= sim.MaxSpread):
+		return fmt.Errorf("--spread %g: want above 0 and at most %g", f.spread, sim.MaxSpread)
 	case f.workers < 1 || f.workers > 64:
 		return fmt.Errorf("--workers %d: want 1 to 64", f.workers)
 	}
@@ -86,7 +90,7 @@ func (a *app) sim(ctx context.Context, f simFlags) error {
 	}
 	defer os.RemoveAll(dir)
 	bar := newProgress(a.stderr, "simulating")
-	res, err := sim.Run(ctx, sim.Config{Users: f.users, Sessions: f.sessions, Situations: f.situations, Seed: f.seed,
+	res, err := sim.Run(ctx, sim.Config{Users: f.users, Sessions: f.sessions, Situations: f.situations, Seed: f.seed, Spread: f.spread,
 		Embedder: e, OpenStore: a.simStore(dir), Dir: dir, Scores: a.scoreSink(),
 		Workers: f.workers, Progress: bar.update, Logger: a.log})
 	bar.done()

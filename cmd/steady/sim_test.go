@@ -68,6 +68,9 @@ func TestSimRejectsBadFlags(t *testing.T) {
 		{[]string{"--situations", "6"}, "--situations 6"},
 		{[]string{"--workers", "0"}, "--workers 0"},
 		{[]string{"--seed", "-1"}, "--seed"},
+		{[]string{"--spread", "0"}, "--spread 0"},
+		{[]string{"--spread", "7"}, "--spread 7"},
+		{[]string{"--spread", "NaN"}, "--spread NaN"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
