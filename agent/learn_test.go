@@ -77,3 +77,23 @@ func TestOfflinePolicyOnScenarios(t *testing.T) {
 		t.Errorf("acceptable tool for %.1f%% of scenarios, want at least 85%%", 100*frac)
 	}
 }
+
+// Distress right after a tool gets help, even when it happens to sound
+// like "back on it" to the reply classifier: cheering someone who says they
+// can barely keep their eyes open would dismiss them.
+func TestDistressAfterAToolGetsHelp(t *testing.T) {
+	r := newRig(t)
+	for i, tired := range []string{
+		"I'm so sleepy I can barely keep my eyes open",
+		"I'm really tired now and my brain feels slow",
+	} {
+		s := r.start(t, "alice", fmt.Sprintf("s%d", i))
+		if rep := r.turn(t, s, "everything is too much right now and I'm freezing up"); len(rep.ToolCalls) == 0 {
+			t.Fatalf("no tool for overwhelm: %+v", rep)
+		}
+		rep := r.turn(t, s, tired)
+		if rep.Situation != "fatigue" || len(rep.ToolCalls) == 0 {
+			t.Errorf("%q after a tool: situation %q, tools %+v, reply %q; want fatigue and a tool", tired, rep.Situation, rep.ToolCalls, rep.Text)
+		}
+	}
+}

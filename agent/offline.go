@@ -78,11 +78,16 @@ func (a *Agent) situation(text string, vec []float32, st memory.SessionState) st
 	return v.Label
 }
 
-// actionable situations ask for something to be done even when the user
-// also says the last thing helped ("that worked, remind me in 10").
+// actionable situations ask for something to be done even when the reply
+// also sounds as if the last thing helped: "that worked, remind me in 10",
+// and any sign of distress — reading "I'm so tired my eyes keep closing" as
+// "back on it" and cheering would dismiss someone who needs help, which is
+// worse than offering a tool to someone who is fine.
 var actionable = map[string]bool{
 	"step_done": true, "task_done": true, "whats_next": true, "time_question": true,
 	"reminder_request": true, "checkin_request": true, "new_task": true, "task_paralysis": true,
+	"overwhelm": true, "anxiety": true, "sensory_overload": true, "fatigue": true,
+	"negative_self_talk": true, "distracted": true,
 }
 
 // without removes tools from fits, unless nothing would be left.
