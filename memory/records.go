@@ -158,14 +158,26 @@ const maxSessionRetries = 32
 // retrying on a concurrent write so no update is lost. The state lives
 // SessionTTL after its last update.
 func (s *Service) UpdateSession(ctx context.Context, userID, sessionID string, change func(*SessionState) error) (SessionState, error) {
+	return s.updateSession(ctx, userID, sessionID, nil, change)
+}
+
+// UpdateSessionFrom is UpdateSession for a caller that has just read st
+// with Session: the first attempt applies change to st (which it takes
+// over) instead of reading the state again, saving a round trip. If st is
+// stale by then, the store refuses the write on its version, and the
+// retries read afresh, so a concurrent update is no more lost than with
+// UpdateSession.
+func (s *Service) UpdateSessionFrom(ctx context.Context, st SessionState, change func(*SessionState) error) (SessionState, error) {
+	return s.updateSession(ctx, st.UserID, st.SessionID, &st, change)
+}
+
+func (s *Service) updateSession(ctx context.Context, userID, sessionID string, known *SessionState, change func(*SessionState) error) (SessionState, error) {
 	const op = "memory.UpdateSession"
+	if err := errors.Join(checkID(op, "user id", userID), checkID(op, "session id", sessionID)); err != nil {
+		return SessionState{}, err
+	}
 	for attempt := range maxSessionRetries {
-		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
-				return SessionState{}, err
-			}
-		}
-		st, err := s.Session(ctx, userID, sessionID)
+		st, err := s.attemptState(ctx, userID, sessionID, attempt, known)
 		if err != nil {
 			return SessionState{}, err
 		}
@@ -180,6 +192,20 @@ func (s *Service) UpdateSession(ctx context.Context, userID, sessionID string, c
 		}
 	}
 	return SessionState{}, steady.Errorf(steady.Conflict, op, "session %s kept changing; try again", sessionID)
+}
+
+// attemptState is the state an update attempt starts from: the known one
+// first, a fresh read after a conflict, once backoff has waited.
+func (s *Service) attemptState(ctx context.Context, userID, sessionID string, attempt int, known *SessionState) (SessionState, error) {
+	if attempt == 0 && known != nil {
+		return *known, nil
+	}
+	if attempt > 0 {
+		if err := backoff(ctx, attempt); err != nil {
+			return SessionState{}, err
+		}
+	}
+	return s.Session(ctx, userID, sessionID)
 }
 
 func isNotFound(err error) bool { return steady.Is(err, steady.NotFound) }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/steady-voice/steady/embed"
@@ -109,15 +110,32 @@ func (s *Service) search(ctx context.Context, userID string, q Query) ([]Match, 
 	if embed.Dot(vec, vec) == 0 { // nothing recognisable in the query: nothing is similar
 		return []Match{}, nil
 	}
-	cands, err := s.store.Candidates(ctx, userID)
+	blocks, err := s.candidates(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	top := s.rank(cands, vec, q)
+	top := s.rank(blocks, vec, q)
 	if q.Light {
 		return light(userID, top), nil
 	}
 	return s.load(ctx, userID, top)
+}
+
+// candidateBlocks is a Store that can hand over its candidates in the
+// blocks it keeps them in (redisstore), sparing every search after a
+// write the copy of them all into one slice.
+type candidateBlocks interface {
+	// CandidateBlocks returns what Candidates does, split in blocks, on
+	// the same terms: shared and read-only.
+	CandidateBlocks(ctx context.Context, userID string) ([][]Candidate, error)
+}
+
+func (s *Service) candidates(ctx context.Context, userID string) ([][]Candidate, error) {
+	if st, ok := s.store.(candidateBlocks); ok {
+		return st.CandidateBlocks(ctx, userID)
+	}
+	cands, err := s.store.Candidates(ctx, userID)
+	return [][]Candidate{cands}, err
 }
 
 func light(userID string, top []scored) []Match {
@@ -161,52 +179,108 @@ type scored struct {
 	rank float64
 }
 
-// rank returns up to q.K candidates, best first, no two near-duplicates.
-// Heapifying the admitted candidates is O(n) and only the few popped pay
-// log n; a bounded top-k scan was measured slower, because people repeat
-// themselves and near-duplicates then fill any small top-k.
-func (s *Service) rank(cands []Candidate, vec []float32, q Query) []scored {
-	h := maxRank(s.admitted(cands, vec, q))
+// rank returns up to q.K candidates, best first, no two near-duplicates
+// unless q.Duplicates. Heapifying the admitted candidates is O(n) and only
+// the few popped pay log n; a bounded top-k scan was measured slower,
+// because people repeat themselves and near-duplicates then fill any small
+// top-k. With duplicates kept that cannot happen, and topK is used.
+func (s *Service) rank(blocks [][]Candidate, vec []float32, q Query) []scored {
+	if q.Duplicates {
+		return s.topK(blocks, vec, q)
+	}
+	scratch := scratchPool.Get().(*[]scored)
+	h := maxRank(*scratch)
+	s.scan(blocks, vec, q, func(x scored) { h = append(h, x) })
 	heap.Init(&h)
 	var out []scored
 	for h.Len() > 0 && len(out) < q.K {
-		if x := heap.Pop(&h).(scored); q.Duplicates || !s.nearDuplicate(x, out) {
+		if x := heap.Pop(&h).(scored); !s.nearDuplicate(x, out) {
 			out = append(out, x)
 		}
 	}
+	all := h[:cap(h)]
+	clear(all) // holds no candidate alive while pooled
+	*scratch = all[:0]
+	scratchPool.Put(scratch)
 	return out
 }
 
-// admitted scores every candidate that passes q's filters.
-func (s *Service) admitted(cands []Candidate, vec []float32, q Query) []scored {
-	now := s.now()
-	out := make([]scored, 0, len(cands))
-	for i := range cands {
-		c := &cands[i]
-		if !s.admits(c, q, now) {
-			continue
+// scratchPool recycles rank's heap of admitted candidates, which is garbage
+// once the few best are popped: 24 bytes a candidate, every search.
+var scratchPool = sync.Pool{New: func() any { return new([]scored) }}
+
+// topK keeps the best q.K admitted candidates in a min-heap whose root is
+// the one a newcomer must beat: most are turned away by one comparison.
+func (s *Service) topK(blocks [][]Candidate, vec []float32, q Query) []scored {
+	h := make(minRank, 0, q.K)
+	s.scan(blocks, vec, q, func(x scored) {
+		switch {
+		case len(h) < q.K:
+			heap.Push(&h, x)
+		case better(x, h[0]):
+			h[0] = x
+			heap.Fix(&h, 0)
 		}
-		if sim := float64(embed.Dot(vec, c.Vector)); sim >= q.MinSimilarity {
-			out = append(out, scored{c, sim, sim + s.bonus(c, now)})
-		}
+	})
+	out := make([]scored, len(h))
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&h).(scored)
 	}
 	return out
 }
 
-func (s *Service) admits(c *Candidate, q Query, now time.Time) bool {
+// scan calls keep with every candidate that passes q's filters, scored.
+func (s *Service) scan(blocks [][]Candidate, vec []float32, q Query, keep func(scored)) {
+	f := filter{Service: s, q: q, now: s.now(), embedder: s.embedder.Name(), dims: s.embedder.Dimensions()}
+	for _, cands := range blocks {
+		for i := range cands {
+			c := &cands[i]
+			if !f.admits(c) {
+				continue
+			}
+			if sim := float64(embed.Dot(vec, c.Vector)); sim >= q.MinSimilarity {
+				keep(scored{c, sim, sim + s.bonus(c, f.now)})
+			}
+		}
+	}
+}
+
+// filter is one search's filters, with what they compare against looked
+// up once.
+type filter struct {
+	*Service
+	q        Query
+	now      time.Time
+	embedder string
+	dims     int
+}
+
+func (f *filter) admits(c *Candidate) bool {
 	switch {
-	case c.Embedder != s.embedder.Name() || len(c.Vector) != s.embedder.Dimensions():
+	case !f.sameEmbedder(c.Embedder) || len(c.Vector) != f.dims:
 		return false
-	case !now.Before(c.ExpiresAt):
+	case !f.now.Before(c.ExpiresAt):
 		return false
-	case q.Tool != "" && c.Tool != q.Tool, q.Category != "" && c.Category != q.Category:
+	case f.q.Tool != "" && c.Tool != f.q.Tool, f.q.Category != "" && c.Category != f.q.Category:
 		return false
-	case !q.Since.IsZero() && c.CreatedAt.Before(q.Since):
+	case !f.q.Since.IsZero() && c.CreatedAt.Before(f.q.Since):
 		return false
-	case q.MinScore != 0 && c.Scores[s.ranking.ScoreName] < q.MinScore:
+	case f.q.MinScore != 0 && c.Scores[f.ranking.ScoreName] < f.q.MinScore:
 		return false
 	}
-	return s.outcomeWanted(c.Outcome, q)
+	return f.outcomeWanted(c.Outcome, f.q)
+}
+
+// sameEmbedder reports whether name is the embedder's. Once it is, f takes
+// name's copy of the bytes: a store that shares one copy among its
+// candidates (redisstore) then has the rest compared by address, without
+// reading the name on every candidate.
+func (f *filter) sameEmbedder(name string) bool {
+	if name != f.embedder {
+		return false
+	}
+	f.embedder = name
+	return true
 }
 
 func (s *Service) outcomeWanted(o Outcome, q Query) bool {
@@ -285,6 +359,20 @@ func (h maxRank) Less(i, j int) bool { return better(h[i], h[j]) }
 func (h maxRank) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *maxRank) Push(x any)        { *h = append(*h, x.(scored)) }
 func (h *maxRank) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// minRank is a min-heap by rank: its root is the worst it holds.
+type minRank []scored
+
+func (h minRank) Len() int           { return len(h) }
+func (h minRank) Less(i, j int) bool { return better(h[j], h[i]) }
+func (h minRank) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *minRank) Push(x any)        { *h = append(*h, x.(scored)) }
+func (h *minRank) Pop() any {
 	old := *h
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]

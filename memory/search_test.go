@@ -174,3 +174,31 @@ func TestSearchExpiredInterventionsVanish(t *testing.T) {
 		t.Errorf("after 31 days: %d results, %v; want none", len(got), err)
 	}
 }
+
+// TestSearchWithDuplicatesKeepsTheBestK: with duplicates kept, the best k
+// are found by a bounded scan; they must be the first k of the full
+// ranking, ties (the identical contexts) to the newer.
+func TestSearchWithDuplicatesKeepsTheBestK(t *testing.T) {
+	f := newFixture(t)
+	contexts := []string{"the lights are too bright", "I can't start my essay", "so tired and overwhelmed", "the room is loud"}
+	for i := range 40 {
+		f.record(t, memory.Intervention{Context: contexts[i%len(contexts)], Outcome: memory.ReEngaged})
+	}
+	q := memory.Query{Text: "bright loud room, can't start", K: 40, Duplicates: true, Light: true}
+	all, err := f.svc.Search(f.ctx, "alice", q)
+	if err != nil || len(all) != 40 {
+		t.Fatalf("all: %d results, %v; want 40", len(all), err)
+	}
+	for i := 1; i < len(all); i++ {
+		if a, b := all[i-1], all[i]; a.Rank < b.Rank || a.Rank == b.Rank && a.ID < b.ID {
+			t.Fatalf("all: result %d (%v, %s) ranks above %d (%v, %s)", i, b.Rank, b.ID, i-1, a.Rank, a.ID)
+		}
+	}
+	for _, k := range []int{1, 3, 9, 10, 11, 30} {
+		q.K = k
+		got, err := f.svc.Search(f.ctx, "alice", q)
+		if err != nil || !slices.Equal(ids(got), ids(all[:k])) {
+			t.Errorf("K=%d: got %v, %v; want the first %d of all", k, ids(got), err, k)
+		}
+	}
+}

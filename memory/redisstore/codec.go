@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/steady-voice/steady/memory"
@@ -117,15 +119,22 @@ func leUint32(s string) uint32 {
 }
 
 // decodeCandidate reads a block entry, head then tail.
-func decodeCandidate(entry string) (memory.Candidate, bool) {
+func decodeCandidate(entry string) (memory.Candidate, bool) { return decodeEntry(entry, nil) }
+
+// decodeEntry is decodeCandidate, but if like is given — a candidate
+// decoded from an entry equal to this one — it shares like's vector and
+// scores, which are read-only, instead of decoding them again.
+func decodeEntry(entry string, like *memory.Candidate) (memory.Candidate, bool) {
 	r := reader{s: entry}
-	if r.take(1) != headTag {
-		return memory.Candidate{}, false
+	c, ok := r.head(like)
+	if !ok {
+		return c, false
 	}
-	c := memory.Candidate{ID: r.str(), Tool: r.str(), Category: memory.Category(r.str()), Embedder: r.str()}
-	c.CreatedAt, c.ExpiresAt = r.time(), r.time()
-	c.Vector = r.vector()
 	c.Outcome = memory.Outcome(r.netstring())
+	if like != nil {
+		c.Scores = like.Scores
+		return c, !r.bad
+	}
 	for !r.bad && r.s != "" {
 		name, value := r.netstring(), r.netstring()
 		f, err := strconv.ParseFloat(value, 64)
@@ -139,6 +148,50 @@ func decodeCandidate(entry string) (memory.Candidate, bool) {
 	}
 	return c, !r.bad
 }
+
+// head reads a candidate's head, sharing like's vector if like is given.
+func (r *reader) head(like *memory.Candidate) (memory.Candidate, bool) {
+	if r.take(1) != headTag {
+		return memory.Candidate{}, false
+	}
+	c := memory.Candidate{ID: r.str(), Tool: r.str(), Category: memory.Category(r.str()), Embedder: intern(r.str())}
+	c.CreatedAt, c.ExpiresAt = r.time(), r.time()
+	if like != nil {
+		r.take(4 * r.uvarint())
+		c.Vector = like.Vector
+	} else {
+		c.Vector = r.vector()
+	}
+	return c, !r.bad
+}
+
+// intern returns the one copy of s kept for all who ask: every candidate
+// then holds the same few embedder names, which search compares with its
+// embedder's on every candidate, and equal strings at one address compare
+// without reading their bytes. (Not package unique: its weak pointers make
+// a caller wait for the garbage collector's mark phase, milliseconds.)
+func intern(s string) string {
+	if v, ok := interned.Load(s); ok {
+		return v.(string)
+	}
+	if internedN.Load() >= maxInterned { // not embedder names: leave them be
+		return s
+	}
+	s = strings.Clone(s) // not the record's bytes, which it would keep alive
+	v, loaded := interned.LoadOrStore(s, s)
+	if !loaded {
+		internedN.Add(1)
+	}
+	return v.(string)
+}
+
+var (
+	interned  sync.Map // string → the same string
+	internedN atomic.Int32
+)
+
+// maxInterned bounds interned: a process sees a handful of embedders.
+const maxInterned = 64
 
 // lexMember orders a user's records newest first under ZRANGE BYLEX REV:
 // the creation time as 16 hex digits (sign bit flipped, so that the bytes
@@ -181,11 +234,25 @@ func doc(iv memory.Intervention) (string, error) {
 // decodeIntervention rebuilds an intervention from its hash. The returned
 // record shares nothing with f's strings that the caller could change.
 func decodeIntervention(f map[string]string) (memory.Intervention, error) {
+	iv, err := decodeDoc(f["j"])
+	if err != nil {
+		return iv, err
+	}
+	return withFields(iv, f)
+}
+
+func decodeDoc(j string) (memory.Intervention, error) {
 	var iv memory.Intervention
-	if err := json.Unmarshal([]byte(f["j"]), &iv); err != nil {
+	if err := json.Unmarshal([]byte(j), &iv); err != nil {
 		return iv, errCorrupt
 	}
-	c, ok := decodeCandidate(f["c"] + "0:") // the head, with an empty tail
+	return iv, nil
+}
+
+// withFields completes iv, decoded from f's doc, with f's other fields.
+func withFields(iv memory.Intervention, f map[string]string) (memory.Intervention, error) {
+	r := reader{s: f["c"]}
+	c, ok := r.head(nil)
 	if !ok {
 		return iv, errCorrupt
 	}

@@ -31,7 +31,13 @@ func (s *Store) PutIntervention(ctx context.Context, iv memory.Intervention) err
 		with:    s.addUser(iv.UserID),
 		barrier: k.hd(),
 	})
-	return s.stored(op, res, err, "intervention "+iv.ID+" exists")
+	if err := s.stored(op, res, err, "intervention "+iv.ID+" exists"); err != nil {
+		return err
+	}
+	// The record is among the likeliest matches of the user's next turn,
+	// and the session it was made in is read at the start of it.
+	s.rewarm(ctx, k, "", s.cachedRecord(k, iv.ID), s.cachedSession(k, iv.SessionID))
+	return nil
 }
 
 // stored reads the reply of a Put script: 1 stored, 0 refused with a
@@ -81,7 +87,7 @@ func (s *Store) fetch(ctx context.Context, k keys, userID string, ids []string) 
 	// again costs no round trip, and a write to a record invalidates it.
 	cmds := make([]rueidis.CacheableTTL, len(ids))
 	for i, id := range ids {
-		cmds[i] = rueidis.CT(s.c.B().Hgetall().Key(k.iv(id)).Cache(), s.opt.CacheTTL)
+		cmds[i] = s.cachedRecord(k, id)
 	}
 	now := s.opt.Now()
 	out := make([]*memory.Intervention, len(ids))
@@ -93,7 +99,7 @@ func (s *Store) fetch(ctx context.Context, k keys, userID string, ids []string) 
 		if len(f) == 0 {
 			continue
 		}
-		iv, err := decodeIntervention(f)
+		iv, err := s.record(k.iv(ids[i]), f)
 		if err != nil {
 			return nil, err
 		}
@@ -103,6 +109,27 @@ func (s *Store) fetch(ctx context.Context, k keys, userID string, ids []string) 
 		}
 	}
 	return out, nil
+}
+
+// record decodes an intervention's hash like decodeIntervention, with its
+// JSON part, which never changes, decoded once: while the hash stays in the
+// client-side cache the memo's doc was decoded from the very same string.
+func (s *Store) record(key string, f map[string]string) (memory.Intervention, error) {
+	j := f["j"]
+	if d := s.memo.doc(key); d != nil && d.raw == j {
+		return withFields(d.iv, f)
+	}
+	iv, err := decodeDoc(j)
+	if err != nil {
+		return iv, err
+	}
+	s.memo.put(&docEntry{key: key, raw: j, iv: iv})
+	return withFields(iv, f)
+}
+
+// cachedRecord is the cached read of one intervention's hash.
+func (s *Store) cachedRecord(k keys, id string) rueidis.CacheableTTL {
+	return rueidis.CT(s.c.B().Hgetall().Key(k.iv(id)).Cache(), s.opt.CacheTTL)
 }
 
 // SetOutcome sets the outcome and merges the scores inside Redis, with
@@ -132,6 +159,7 @@ func (s *Store) SetOutcome(ctx context.Context, userID, id string, outcome memor
 	if err != nil {
 		return memory.Intervention{}, steady.Wrap(steady.Internal, op, err)
 	}
+	s.rewarm(ctx, k, blockOf(k, f["m"]), s.cachedRecord(k, id))
 	return iv, nil
 }
 

@@ -5,17 +5,23 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/redis/rueidis"
+
 	"github.com/steady-voice/steady"
 	"github.com/steady-voice/steady/memory"
 )
 
 // GetSession reads one session; NotFound if it is absent or expired by the
-// store's clock (Redis may not have dropped it yet).
+// store's clock (Redis may not have dropped it yet). It reads through the
+// client-side cache, which PutSession's barrier keeps showing this
+// process's own writes at once (see call in scripts.go), and which
+// PutIntervention refills (see rewarm): an agent's turn then starts
+// without a round trip.
 func (s *Store) GetSession(ctx context.Context, userID, sessionID string) (memory.SessionState, error) {
 	const op = "redisstore.GetSession"
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	d, err := s.c.Do(ctx, s.c.B().Hget().Key(s.keys(userID).ss(sessionID)).Field("d").Build()).ToString()
+	d, err := s.c.DoCache(ctx, s.cachedSession(s.keys(userID), sessionID).Cmd, s.opt.CacheTTL).ToString()
 	if notFound(err) {
 		return memory.SessionState{}, steady.Errorf(steady.NotFound, op, "no session %s", sessionID)
 	}
@@ -46,9 +52,10 @@ func (s *Store) PutSession(ctx context.Context, st memory.SessionState) (memory.
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	res, err := s.exec(ctx, putSession, call{
-		keys: []string{k.ss(st.SessionID), k.ssx()},
-		args: []string{s.nowMS(), strconv.FormatInt(expected, 10), string(d), strconv.FormatInt(expiryMS(st.ExpiresAt), 10), st.SessionID},
-		with: s.addUser(st.UserID),
+		keys:    []string{k.ss(st.SessionID), k.ssx()},
+		args:    []string{s.nowMS(), strconv.FormatInt(expected, 10), string(d), strconv.FormatInt(expiryMS(st.ExpiresAt), 10), st.SessionID},
+		with:    s.addUser(st.UserID),
+		barrier: k.ss(st.SessionID),
 	})
 	if err := s.stored(op, res, err, "session "+st.SessionID+" is not at version "+strconv.FormatInt(expected, 10)); err != nil {
 		return memory.SessionState{}, err
@@ -60,4 +67,9 @@ func (s *Store) PutSession(ctx context.Context, st memory.SessionState) (memory.
 		return memory.SessionState{}, steady.Wrap(steady.Internal, op, err)
 	}
 	return stored, nil
+}
+
+// cachedSession is the cached read of a session's state.
+func (s *Store) cachedSession(k keys, sessionID string) rueidis.CacheableTTL {
+	return rueidis.CT(s.c.B().Hget().Key(k.ss(sessionID)).Field("d").Cache(), s.opt.CacheTTL)
 }

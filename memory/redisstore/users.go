@@ -10,12 +10,14 @@ import (
 	"github.com/steady-voice/steady/memory"
 )
 
-// GetProfile reads the user's profile; NotFound if there is none.
+// GetProfile reads the user's profile; NotFound if there is none. It
+// reads through the client-side cache: profiles seldom change, and
+// PutProfile's barrier keeps this process's own writes visible at once.
 func (s *Store) GetProfile(ctx context.Context, userID string) (memory.Profile, error) {
 	const op = "redisstore.GetProfile"
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	d, err := s.c.Do(ctx, s.c.B().Get().Key(s.keys(userID).pf()).Build()).ToString()
+	d, err := s.c.DoCache(ctx, s.c.B().Get().Key(s.keys(userID).pf()).Cache(), s.opt.CacheTTL).ToString()
 	if notFound(err) {
 		return memory.Profile{}, steady.Errorf(steady.NotFound, op, "no profile")
 	}
@@ -30,18 +32,21 @@ func (s *Store) GetProfile(ctx context.Context, userID string) (memory.Profile, 
 }
 
 // PutProfile replaces the user's profile. A profile is one key with no
-// expiry, so a plain SET is atomic.
+// expiry, so a plain SET is atomic. The SET goes first, with a barrier
+// read behind it, for the reason call in scripts.go gives.
 func (s *Store) PutProfile(ctx context.Context, p memory.Profile) error {
 	const op = "redisstore.PutProfile"
 	d, err := json.Marshal(p)
 	if err != nil {
 		return steady.Errorf(steady.Invalid, op, "encode: %w", err)
 	}
+	pf := s.keys(p.UserID).pf()
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	for _, r := range s.c.DoMulti(ctx,
+		s.c.B().Set().Key(pf).Value(string(d)).Build(),
+		s.c.B().Pttl().Key(pf).Build(),
 		s.c.B().Sadd().Key(s.users).Member(p.UserID).Build(),
-		s.c.B().Set().Key(s.keys(p.UserID).pf()).Value(string(d)).Build(),
 	) {
 		if err := r.Error(); err != nil {
 			return s.fail(op, err)
