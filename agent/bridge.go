@@ -45,6 +45,9 @@ type toolCall struct {
 	Name    string          `json:"tool"`
 	Args    json.RawMessage `json:"args"`
 	ModelID string          `json:"model_call_id,omitempty"`
+	// state is the session's state as the caller has just read it, or nil:
+	// the tool then starts from it rather than reading it again.
+	state *memory.SessionState
 }
 
 func newBridge(m *memory.Service, r *Recorder, now func() time.Time, progress func(context.Context, *Session, []decision)) *Bridge {
@@ -68,32 +71,48 @@ func (b *Bridge) HandleToolCall(ctx context.Context, s *Session, name string, ar
 }
 
 func (b *Bridge) handle(ctx context.Context, s *Session, name string, args json.RawMessage, modelCallID string) (ToolCallResult, error) {
-	t, known := LookupTool(name)
-	key := dedupeKey(t.Name, name, args)
+	return b.call(ctx, toolCall{session: s, Name: name, Args: args, ModelID: modelCallID})
+}
+
+// handleFrom is handle for a caller that has just read the session's
+// state st: a turn then reads it once, not once more for the tool.
+func (b *Bridge) handleFrom(ctx context.Context, s *Session, st memory.SessionState, name string, args json.RawMessage) (ToolCallResult, error) {
+	return b.call(ctx, toolCall{session: s, Name: name, Args: args, state: &st})
+}
+
+func (b *Bridge) call(ctx context.Context, c toolCall) (ToolCallResult, error) {
+	s := c.session
+	t, known := LookupTool(c.Name)
+	c.tool = t
+	key := dedupeKey(t.Name, c.Name, c.Args)
 	s.mu.Lock()
 	prev, dup := s.answered[key]
 	s.mu.Unlock()
 	if dup {
 		return prev, nil
 	}
-	attrs := map[string]any{"user_id": s.UserID, "session_id": s.ID, "tool_name": name}
-	if known {
-		attrs["tool_category"] = string(t.Category)
-	}
-	if modelCallID != "" {
-		attrs[observe.AttrGenAIToolCallID] = modelCallID
-	}
 	op := b.ops[t.Name]
 	if !known {
 		op = b.ops[""]
 	}
-	res, err := op(observe.WithAttributes(ctx, attrs), toolCall{session: s, tool: t, Name: name, Args: args, ModelID: modelCallID})
+	res, err := op(observe.WithAttributes(ctx, callAttrs(c, known)), c)
 	if err == nil || steady.ErrorCode(err) == steady.Invalid {
 		s.mu.Lock()
 		s.answered[key] = res
 		s.mu.Unlock()
 	}
 	return res, err
+}
+
+func callAttrs(c toolCall, known bool) map[string]any {
+	attrs := map[string]any{"user_id": c.session.UserID, "session_id": c.session.ID, "tool_name": c.Name}
+	if known {
+		attrs["tool_category"] = string(c.tool.Category)
+	}
+	if c.ModelID != "" {
+		attrs[observe.AttrGenAIToolCallID] = c.ModelID
+	}
+	return attrs
 }
 
 func (b *Bridge) run(ctx context.Context, c toolCall) (ToolCallResult, error) {
@@ -107,7 +126,7 @@ func (b *Bridge) run(ctx context.Context, c toolCall) (ToolCallResult, error) {
 		return failed(res, err), err
 	}
 	res.Args = canonical(args)
-	st, result, err := b.execute(ctx, c.session, c.tool, args)
+	st, result, err := b.execute(ctx, c, args)
 	if err != nil {
 		return failed(res, err), err
 	}
@@ -123,23 +142,35 @@ func (b *Bridge) run(ctx context.Context, c toolCall) (ToolCallResult, error) {
 // execute runs the tool on the session's state: read-only tools on a
 // snapshot, the others inside the memory layer's optimistic update, so two
 // devices of one session never lose each other's changes.
-func (b *Bridge) execute(ctx context.Context, s *Session, t Tool, args Args) (memory.SessionState, string, error) {
+func (b *Bridge) execute(ctx context.Context, c toolCall, args Args) (memory.SessionState, string, error) {
 	now := b.now()
-	if t.ReadOnly {
-		st, err := b.memory.Session(ctx, s.UserID, s.ID)
+	if c.tool.ReadOnly {
+		st, err := b.snapshot(ctx, c)
 		if err != nil {
 			return st, "", err
 		}
-		result, err := Execute(&st, t, args, now)
+		result, err := Execute(&st, c.tool, args, now)
 		return st, result, err
 	}
 	var result string
-	st, err := b.memory.UpdateSession(ctx, s.UserID, s.ID, func(st *memory.SessionState) error {
+	change := func(st *memory.SessionState) error {
 		var err error
-		result, err = Execute(st, t, args, now)
+		result, err = Execute(st, c.tool, args, now)
 		return err
-	})
+	}
+	if c.state != nil {
+		st, err := b.memory.UpdateSessionFrom(ctx, *c.state, change)
+		return st, result, err
+	}
+	st, err := b.memory.UpdateSession(ctx, c.session.UserID, c.session.ID, change)
 	return st, result, err
+}
+
+func (b *Bridge) snapshot(ctx context.Context, c toolCall) (memory.SessionState, error) {
+	if c.state != nil {
+		return *c.state, nil
+	}
+	return b.memory.Session(ctx, c.session.UserID, c.session.ID)
 }
 
 func (b *Bridge) record(ctx context.Context, s *Session, t Tool, res ToolCallResult, st memory.SessionState) string {

@@ -22,8 +22,8 @@ const minSituation = 0.35
 // situations the bandit looks at.
 const evidenceK = 30
 
-func (a *Agent) offline(ctx context.Context, s *Session, text string, vec []float32, h heard, evidence []memory.Match, r *Reply) error {
-	st, err := a.memory.Session(ctx, s.UserID, s.ID)
+func (a *Agent) offline(ctx context.Context, s *Session, state pendingState, text string, vec []float32, h heard, evidence []memory.Match, r *Reply) error {
+	st, err := state.wait()
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (a *Agent) offline(ctx context.Context, s *Session, text string, vec []floa
 	if err != nil {
 		return err
 	}
-	res, err := a.bridge.handle(ctx, s, tool, args, "")
+	res, err := a.bridge.handleFrom(ctx, s, st, tool, args)
 	switch {
 	case steady.ErrorCode(err) == steady.Invalid:
 		// The tool refused (e.g. too many check-ins pending): say so

@@ -80,6 +80,7 @@ func (a *Agent) turn(ctx context.Context, in turnInput) (Reply, error) {
 // offlineTurn searches the user's memory once: the policy weighs every
 // similar past attempt, and the best of them are the turn's context.
 func (a *Agent) offlineTurn(ctx context.Context, s *Session, text string, vec []float32, h heard, r *Reply) error {
+	state := a.readState(ctx, s)
 	var evidence []memory.Match
 	if !a.noMemory && !isZero(vec) { // no known word: nothing is similar
 		var err error
@@ -92,7 +93,33 @@ func (a *Agent) offlineTurn(ctx context.Context, s *Session, text string, vec []
 			return err
 		}
 	}
-	return a.offline(ctx, s, text, vec, h, evidence, r)
+	return a.offline(ctx, s, state, text, vec, h, evidence, r)
+}
+
+// pendingState is the session's state, being read.
+type pendingState chan stateRead
+
+type stateRead struct {
+	st  memory.SessionState
+	err error
+}
+
+// readState starts reading the session's state. The offline policy needs
+// it only once the memory is searched, so the read — a round trip when the
+// store has not cached the state, as on a session's first turn — overlaps
+// the search instead of adding to the turn.
+func (a *Agent) readState(ctx context.Context, s *Session) pendingState {
+	p := make(pendingState, 1)
+	go func() {
+		st, err := a.memory.Session(ctx, s.UserID, s.ID)
+		p <- stateRead{st, err}
+	}()
+	return p
+}
+
+func (p pendingState) wait() (memory.SessionState, error) {
+	r := <-p
+	return r.st, r.err
 }
 
 func (a *Agent) modelTurn(ctx context.Context, s *Session, text string, r *Reply) error {
