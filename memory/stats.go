@@ -41,7 +41,7 @@ func (s *Service) Stats(ctx context.Context, userID string) (Stats, error) {
 	if err := checkID("memory.Stats", "user id", userID); err != nil {
 		return Stats{}, err
 	}
-	cands, err := s.store.Candidates(ctx, userID)
+	blocks, err := s.candidates(ctx, userID) // in blocks: no copy of them all
 	if err != nil {
 		return Stats{}, err
 	}
@@ -52,20 +52,22 @@ func (s *Service) Stats(ctx context.Context, userID string) (Stats, error) {
 	st := Stats{UserID: userID, Reflections: len(refl), Tools: []ToolStats{}}
 	now := s.now()
 	byTool := map[string]*ToolStats{}
-	for i := range cands {
-		c := &cands[i]
-		if !now.Before(c.ExpiresAt) {
-			continue
-		}
-		st.Interventions++
-		t := byTool[c.Tool]
-		if t == nil {
-			t = &ToolStats{Tool: c.Tool}
-			byTool[c.Tool] = t
-		}
-		t.add(c, s.ranking.ScoreName)
-		if c.Outcome.Successful() {
-			st.Successful++
+	for _, cands := range blocks {
+		for i := range cands {
+			c := &cands[i]
+			if !now.Before(c.ExpiresAt) {
+				continue
+			}
+			st.Interventions++
+			t := byTool[c.Tool]
+			if t == nil {
+				t = &ToolStats{Tool: c.Tool}
+				byTool[c.Tool] = t
+			}
+			t.add(c, s.ranking.ScoreName)
+			if c.Outcome.Successful() {
+				st.Successful++
+			}
 		}
 	}
 	for _, t := range byTool {
