@@ -10,6 +10,7 @@ import (
 
 	"github.com/steady-voice/steady/agent"
 	"github.com/steady-voice/steady/agent/data"
+	"github.com/steady-voice/steady/internal/gctune"
 	"github.com/steady-voice/steady/internal/redistest"
 	"github.com/steady-voice/steady/memory"
 	"github.com/steady-voice/steady/memory/redisstore"
@@ -26,7 +27,20 @@ import (
 // writes have landed before the user speaks again (the wait is outside
 // the timer). "back-to-back" turns leave them running, the worst case: the
 // recorder, the store and the turn share the machine's cores.
+//
+// The garbage collector is set as `steady serve` sets it (gctune: GOGC=400
+// unless the environment says otherwise); BenchmarkOfflineTurnDefaultGC
+// shows the same turn with Go's default.
 func BenchmarkOfflineTurn(b *testing.B) {
+	defer gctune.Apply()()
+	offlineTurns(b)
+}
+
+// BenchmarkOfflineTurnDefaultGC is BenchmarkOfflineTurn with the
+// collector left at Go's default (GOGC=100 unless set), for comparison.
+func BenchmarkOfflineTurnDefaultGC(b *testing.B) { offlineTurns(b) }
+
+func offlineTurns(b *testing.B) {
 	for _, paced := range []bool{true, false} {
 		name := map[bool]string{true: "paced", false: "back-to-back"}[paced]
 		b.Run("redis/"+name, func(b *testing.B) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/redis/rueidis"
+
+	"github.com/steady-voice/steady/internal/gctune"
 )
 
 // Machine is where the figures were measured: they mean little without it.
@@ -21,13 +23,15 @@ type Machine struct {
 	GoVersion    string `json:"go_version"`
 	OS           string `json:"os"`
 	RedisVersion string `json:"redis_version,omitempty"`
+	GC           string `json:"gc"` // the collector's setting, e.g. "GOGC=400, GOMEMLIMIT=2048 MiB"
 }
 
 // Describe describes this machine. The CPU model and memory come from /proc
 // on Linux; elsewhere the CPU is only the architecture.
 func Describe() Machine {
 	return Machine{CPU: cpuModel(), LogicalCPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
-		MemoryMiB: memTotalMiB(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+		MemoryMiB: memTotalMiB(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+		GC: gctune.Describe()}
 }
 
 func (m Machine) String() string {
@@ -35,7 +39,7 @@ func (m Machine) String() string {
 	if m.MemoryMiB > 0 {
 		s += fmt.Sprintf(", %.1f GiB", float64(m.MemoryMiB)/1024)
 	}
-	s += ", " + m.GoVersion + ", " + m.OS
+	s += ", " + m.GoVersion + " (" + m.GC + "), " + m.OS
 	switch {
 	case strings.HasPrefix(m.RedisVersion, "Valkey"):
 		s += ", " + m.RedisVersion

@@ -14,6 +14,7 @@ import (
 
 	"github.com/steady-voice/steady/bench"
 	"github.com/steady-voice/steady/embed"
+	"github.com/steady-voice/steady/internal/gctune"
 	"github.com/steady-voice/steady/memory/redisstore"
 	"github.com/steady-voice/steady/memory/sqlitestore"
 )
@@ -63,6 +64,7 @@ forgotten afterwards: no other user's records are touched.
 }
 
 func (a *app) bench(ctx context.Context, plan bench.Plan) (err error) {
+	defer gctune.Apply()() // measured as steady serve runs
 	if err := os.MkdirAll(a.cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("--data: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/steady-voice/steady/internal/gctune"
 	"github.com/steady-voice/steady/observe"
 	"github.com/steady-voice/steady/server"
 	"github.com/steady-voice/steady/server/account"
@@ -49,6 +50,7 @@ memory and the traces are flushed.`,
 }
 
 func (a *app) serve(ctx context.Context) error {
+	defer gctune.Apply()() // a turn's p99 is set by collector pauses; see gctune
 	token := a.getenv("STEADY_ADMIN_TOKEN")
 	if token != "" && len(token) < minAdminToken {
 		return fmt.Errorf("STEADY_ADMIN_TOKEN: at least %d characters, please", minAdminToken)
