@@ -119,6 +119,7 @@ type recShard struct {
 
 	mu       sync.Mutex
 	ch       chan *recJob
+	kick     chan struct{} // wakes the worker from a nap (Flush, Close); never sent by Record
 	closed   bool
 	spooled  map[string]int    // user id → their spool entries not yet applied
 	records  map[string]int    // intervention id → Records not yet stored (queued, in flight or spooled)
@@ -185,7 +186,7 @@ func newRecorder(cfg RecorderConfig, sp *spool) *Recorder {
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	per := max(cfg.QueueSize/cfg.Workers, 1)
 	for range cfg.Workers {
-		r.shards = append(r.shards, &recShard{ch: make(chan *recJob, per), spooled: map[string]int{},
+		r.shards = append(r.shards, &recShard{ch: make(chan *recJob, per), kick: make(chan struct{}, 1), spooled: map[string]int{},
 			records: map[string]int{}, outcomes: map[string]int{}, applied: map[string]uint64{}})
 	}
 	return r
@@ -379,6 +380,7 @@ func (r *Recorder) Close(ctx context.Context) error {
 		sh.closed = true
 		close(sh.ch)
 		sh.mu.Unlock()
+		sh.wake()
 	}
 	r.workers.Wait()
 	close(r.stopReplay)
@@ -400,6 +402,9 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	t := time.NewTicker(time.Millisecond)
 	defer t.Stop()
 	for !r.idle() {
+		for _, sh := range r.shards {
+			sh.wake()
+		}
 		select {
 		case <-ctx.Done():
 			return steady.Wrap(steady.Unavailable, "agent.Recorder.Flush", ctx.Err())

@@ -89,6 +89,31 @@ func BenchmarkRecorderRecord(b *testing.B) {
 	h.report(b)
 }
 
+// BenchmarkRecorderRecordPaced calls Record 2,000 times a second for one
+// user. Tool calls come at a human pace, so between two of them the worker
+// has usually run out of work: this is where a Record that had to wake it
+// would pay for the wake-up, which BenchmarkRecorderRecord, calling as fast
+// as it can, never shows.
+func BenchmarkRecorderRecordPaced(b *testing.B) {
+	const every = 500 * time.Microsecond
+	rec := benchRecorder(b, 2*(b.N+1))
+	iv := benchIntervention()
+	h := &recHistogram{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	next := time.Now()
+	for range b.N {
+		for time.Now().Before(next) { // spin: a sleep is far coarser than 50 µs
+		}
+		next = next.Add(every)
+		start := time.Now()
+		rec.Record(iv)
+		h.add(time.Since(start))
+	}
+	b.StopTimer()
+	h.report(b)
+}
+
 // BenchmarkRecorderRecordParallel has every CPU recording at once, for
 // users spread over the shards.
 func BenchmarkRecorderRecordParallel(b *testing.B) {
