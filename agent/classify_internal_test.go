@@ -8,6 +8,7 @@ import (
 
 	"github.com/steady-voice/steady/agent/data"
 	"github.com/steady-voice/steady/internal/steadytest"
+	"github.com/steady-voice/steady/memory"
 )
 
 // leaveOneOut is the share of examples the classifier labels right from
@@ -108,5 +109,19 @@ func TestRepliesJudgedByTheirClearestClause(t *testing.T) {
 		if got := c.classifyClauses(parts, vecs); got.Label != want || got.Confidence < minReplyConfidence {
 			t.Errorf("%q: %+v, want %s", text, got, want)
 		}
+	}
+}
+
+// A turn's own verdicts reach the policy even before their writes land,
+// without touching the scores the store's cache shares.
+func TestWithScoresPutsThisTurnsVerdictsOnTheEvidence(t *testing.T) {
+	shared := map[string]float64{ScoreName: 0.3, "other": 1}
+	ev := []memory.Match{{Intervention: memory.Intervention{ID: "a", Scores: shared}}, {Intervention: memory.Intervention{ID: "b"}}}
+	got := withScores(ev, map[string]float64{"a": 0.9})
+	if got[0].Scores[ScoreName] != 0.9 || got[0].Scores["other"] != 1 || got[1].Scores != nil {
+		t.Errorf("got %v and %v, want a at 0.9 keeping other, b untouched", got[0].Scores, got[1].Scores)
+	}
+	if shared[ScoreName] != 0.3 {
+		t.Errorf("the shared scores changed to %v", shared)
 	}
 }

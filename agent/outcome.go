@@ -158,10 +158,19 @@ func (s *Session) atEnd() []decision {
 
 // judge scores decisions with the effectiveness scorer and sends the scores
 // to both layers.
-func (a *Agent) judge(ctx context.Context, s *Session, ds []decision) {
+func (a *Agent) judge(ctx context.Context, s *Session, ds []decision) { a.judgeScores(ctx, s, ds) }
+
+// judgeScores is judge, returning the scores by intervention id: the
+// writes to memory are in the background, and a turn that just judged must
+// not depend on whether they have landed.
+func (a *Agent) judgeScores(ctx context.Context, s *Session, ds []decision) map[string]float64 {
+	scores := map[string]float64{}
 	for _, d := range ds {
-		a.judgeOne(ctx, s, d)
+		if score, ok := a.judgeOne(ctx, s, d); ok {
+			scores[d.p.id] = score
+		}
 	}
+	return scores
 }
 
 type judgement struct {
@@ -173,15 +182,17 @@ type judgement struct {
 	userID       string
 }
 
-func (a *Agent) judgeOne(ctx context.Context, s *Session, d decision) {
+func (a *Agent) judgeOne(ctx context.Context, s *Session, d decision) (float64, bool) {
 	ctx = observe.WithAttributes(ctx, map[string]any{"user_id": s.UserID, "session_id": s.ID,
 		"tool_name": d.p.tool, "outcome": string(d.outcome)})
 	// A failed feedback write is in the judge's trace; the outcome in
 	// memory is written regardless, so nothing here can fail the turn.
-	_, _ = a.judgeOp(ctx, judgement{d.p.id, d.p.tool, d.outcome, d.p.callID, d.p.reply, s.UserID})
+	res, _ := a.judgeOp(ctx, judgement{d.p.id, d.p.tool, d.outcome, d.p.callID, d.p.reply, s.UserID})
 	s.mu.Lock()
 	d.p.outcome, d.p.judged = d.outcome, true
 	s.mu.Unlock()
+	score, ok := res[eval.ScoreKey].(float64)
+	return score, ok
 }
 
 // score is the judge op: the effectiveness scorer's verdict, written onto

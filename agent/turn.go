@@ -89,6 +89,7 @@ func (a *Agent) offlineTurn(ctx context.Context, s *Session, text string, vec []
 		if err != nil {
 			return err
 		}
+		evidence = withScores(evidence, h.scores)
 		if r.Context, err = a.memory.ExamplesContext(ctx, s.UserID, evidence, 3); err != nil {
 			return err
 		}
@@ -150,8 +151,9 @@ func (a *Agent) Observe(ctx context.Context, s *Session, text string) error {
 // heard is what a user turn said about the previous turn's
 // interventions.
 type heard struct {
-	reply  string   // the reply label, "" when unclear
-	judged []string // the tools it judged
+	reply  string             // the reply label, "" when unclear
+	judged []string           // the tools it judged
+	scores map[string]float64 // the scores it gave, by intervention id
 }
 
 // hear starts a turn: the utterance is embedded once, and what it says
@@ -175,11 +177,31 @@ func (a *Agent) hear(ctx context.Context, s *Session, text string) ([]float32, h
 	}
 	if v.Confidence >= minReplyConfidence {
 		ds := s.byReply(v.Label)
-		a.judge(ctx, s, ds)
+		h.scores = a.judgeScores(ctx, s, ds)
 		h.reply = v.Label
 		for _, d := range ds {
 			h.judged = append(h.judged, d.p.tool)
 		}
 	}
 	return vecs[0], h, nil
+}
+
+// withScores puts this turn's verdicts onto the evidence: their writes to
+// memory are queued behind the turn, and whether the search already sees
+// them would otherwise depend on timing. Matches share their scores with
+// the store's cache, so a changed match gets its own map.
+func withScores(evidence []memory.Match, scores map[string]float64) []memory.Match {
+	for i := range evidence {
+		score, ok := scores[evidence[i].ID]
+		if !ok {
+			continue
+		}
+		m := make(map[string]float64, len(evidence[i].Scores)+1)
+		for k, v := range evidence[i].Scores {
+			m[k] = v
+		}
+		m[ScoreName] = score
+		evidence[i].Scores = m
+	}
+	return evidence
 }
