@@ -10,9 +10,8 @@ import (
 // Interval is the method behind every confidence interval of a Result.
 const Interval = "95% normal approximation over users: mean ± 1.96·sd/√n of the users' session success rates, clipped to [0, 1]"
 
-// Result is what a run measured. For the same Config (apart from the store
-// and the workers) small runs give the same JSON byte for byte; large ones
-// have been seen to differ in the third decimal (docs/SIMULATION.md).
+// Result is what a run measured. Its JSON is the same, byte for byte, for
+// the same Config (apart from the store and the workers).
 type Result struct {
 	Users      int            `json:"users"`
 	Sessions   int            `json:"sessions"`

@@ -53,7 +53,7 @@ forgotten before and after. docs/SIMULATION.md explains the experiment.`,
 	c.Flags().IntVar(&f.users, "users", 50, fmt.Sprintf("simulated users (1–%d)", sim.MaxUsers))
 	c.Flags().IntVar(&f.sessions, "sessions", 10, fmt.Sprintf("sessions per user (1–%d)", sim.MaxSessions))
 	c.Flags().IntVar(&f.situations, "situations", 3, fmt.Sprintf("situations a user raises per session (1–%d)", len(sim.Situations())))
-	c.Flags().Uint64Var(&f.seed, "seed", 1, "random seed: the same seed gives the same users, words and random draws")
+	c.Flags().Uint64Var(&f.seed, "seed", 1, "random seed: the same seed gives the same results")
 	c.Flags().Float64Var(&f.spread, "spread", sim.DefaultSpread, fmt.Sprintf("how much people differ in what helps them: the SD of a person's liking for a tool, logit scale (above 0, at most %g)", sim.MaxSpread))
 	c.Flags().StringVar(&f.out, "out", "", "directory to write learning.svg and results.json into")
 	c.Flags().IntVar(&f.workers, "workers", 2, "users of each policy simulated at once (1–64)")
