@@ -55,10 +55,9 @@ type Store struct {
 	w     *writer // the only path to the writing connection
 	cache *cache
 
-	// closeMu is held for reading by every call and for writing by Close,
-	// so Close waits for calls in flight and later calls fail cleanly.
-	closeMu sync.RWMutex
-	closed  bool
+	// gate is passed by every call and closed by Close, so Close waits for
+	// calls in flight and later calls fail cleanly.
+	gate sqlitedb.Gate
 
 	purgeEvery time.Duration
 	purgeReq   chan chan purgeResult // lets tests run a purge in the purge goroutine
@@ -147,18 +146,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // and keeps Close waiting until f has returned. Errors come back classified
 // for op.
 func (s *Store) guard(ctx context.Context, op string, f func() error) error {
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	err := ctx.Err()
-	switch {
-	case s.closed:
-		err = errClosed
-	case err == nil:
-		if err = s.checkFile(); err == nil {
-			err = f()
+	return classify(op, s.gate.Run(ctx, errClosed, func() error {
+		if err := s.checkFile(); err != nil {
+			return err
 		}
-	}
-	return classify(op, err)
+		return f()
+	}))
 }
 
 // checkFile fails if the database file is no longer the one opened. Once
@@ -193,9 +186,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.purgeDone
-		s.closeMu.Lock()
-		s.closed = true
-		s.closeMu.Unlock()
+		s.gate.Close()
 		s.closeErr = errors.Join(s.w.stop(), s.rdb.Close())
 		s.closeErr = classify("sqlitestore.Close", s.closeErr)
 	})

@@ -60,8 +60,8 @@ func startWriter(ctx context.Context, db *sql.DB, beforeCommit func() error) (*w
 
 // submit queues apply and waits for its outcome. Once queued, a write is
 // waited for even if ctx ends, so that the error returned always tells the
-// truth about whether the write happened. The caller must hold closeMu for
-// reading, which keeps the queue open.
+// truth about whether the write happened. The caller must be inside the store's
+// gate (Store.guard), which keeps the queue open.
 func (w *writer) submit(ctx context.Context, apply func(wtx) error, after func()) error {
 	wr := &write{ctx: ctx, apply: apply, after: after, done: make(chan error, 1)}
 	select {

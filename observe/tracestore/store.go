@@ -71,10 +71,9 @@ type Store struct {
 	// chunk and an export never wait on SQLite's busy handler.
 	wmu sync.Mutex
 
-	// closeMu is held for reading by every call and for writing by Close,
-	// so Close waits for calls in flight and later calls fail cleanly.
-	closeMu sync.RWMutex
-	closed  bool
+	// gate is passed by every call and closed by Close, so Close waits for
+	// calls in flight and later calls fail cleanly.
+	gate sqlitedb.Gate
 	// exportsDone is set by Shutdown.
 	exportsDone atomic.Bool
 
@@ -180,15 +179,7 @@ const quickCheckBytes = 32 << 20
 // guard runs f unless the store is closed or ctx is done, and keeps Close
 // waiting until f has returned. Errors come back classified for op.
 func (s *Store) guard(ctx context.Context, op string, f func() error) error {
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	err := ctx.Err()
-	switch {
-	case s.closed:
-		err = errClosed
-	case err == nil:
-		err = f()
-	}
+	err := s.gate.Run(ctx, errClosed, f)
 	if corrupt(err) {
 		return steady.Errorf(steady.Internal, op, "%s is damaged: %w", s.path, err)
 	}
@@ -210,9 +201,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.purgeDone
-		s.closeMu.Lock()
-		s.closed = true
-		s.closeMu.Unlock()
+		s.gate.Close()
 		err := errors.Join(s.rdb.Close(), s.wdb.Close())
 		s.closeErr = classify("tracestore.Close", err)
 	})

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/steady-voice/steady"
+	"github.com/steady-voice/steady/internal/sqlitedb"
 )
 
 // User is an account. A user's id is also their id in the memory layer.
@@ -91,10 +92,9 @@ type Store struct {
 	// here rather than in SQLite's busy handler.
 	wmu sync.Mutex
 
-	// closeMu is held for reading by every call and for writing by Close,
-	// so Close waits for calls in flight and later calls fail cleanly.
-	closeMu   sync.RWMutex
-	closed    bool
+	// gate is passed by every call and closed by Close, so Close waits for
+	// calls in flight and later calls fail cleanly.
+	gate      sqlitedb.Gate
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -141,9 +141,7 @@ func (s *Store) GoString() string { return s.String() }
 // calls fail as Unavailable. Close is idempotent.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.closeMu.Lock()
-		s.closed = true
-		s.closeMu.Unlock()
+		s.gate.Close()
 		s.closeErr = classify("account.Close", errors.Join(s.rdb.Close(), s.wdb.Close()))
 	})
 	return s.closeErr

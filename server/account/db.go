@@ -73,16 +73,7 @@ func (s *Store) openDBs(ctx context.Context, path string) error {
 // guard runs f unless the store is closed or ctx is done, and keeps Close
 // waiting until f has returned. Errors come back classified for op.
 func (s *Store) guard(ctx context.Context, op string, f func() error) error {
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	err := ctx.Err()
-	switch {
-	case s.closed:
-		err = errClosed
-	case err == nil:
-		err = f()
-	}
-	return classify(op, err)
+	return classify(op, s.gate.Run(ctx, errClosed, f))
 }
 
 // write runs f in one IMMEDIATE transaction on the writing connection.
