@@ -73,6 +73,34 @@ func (s *Service) Profile(ctx context.Context, userID string) (Profile, error) {
 		})
 }
 
+// ProfileUpdate holds the profile fields to set, as the API takes them;
+// nil fields keep their value. Apply is a change for UpdateProfile.
+type ProfileUpdate struct {
+	Diagnosis                *Diagnosis         `json:"diagnosis,omitempty"`
+	DiagnosisSource          *DiagnosisSource   `json:"diagnosis_source,omitempty"`
+	OnboardingComplete       *bool              `json:"onboarding_complete,omitempty"`
+	PreferredCheckinInterval *int               `json:"preferred_checkin_interval,omitempty"`
+	SensorySensitivities     *[]string          `json:"sensory_sensitivities,omitempty"`
+	Preferences              *map[string]string `json:"preferences,omitempty"`
+}
+
+// Apply sets the fields given; UpdateProfile validates the result.
+func (u ProfileUpdate) Apply(p *Profile) error {
+	set(&p.Diagnosis, u.Diagnosis)
+	set(&p.DiagnosisSource, u.DiagnosisSource)
+	set(&p.OnboardingComplete, u.OnboardingComplete)
+	set(&p.PreferredCheckinInterval, u.PreferredCheckinInterval)
+	set(&p.SensorySensitivities, u.SensorySensitivities)
+	set(&p.Preferences, u.Preferences)
+	return nil
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // UpdateProfile applies change to the user's profile — a new one with the
 // defaults if the user has none — validates the result and stores it.
 func (s *Service) UpdateProfile(ctx context.Context, userID string, change func(*Profile) error) (Profile, error) {

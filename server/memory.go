@@ -33,14 +33,7 @@ type outcomeRequest struct {
 
 // ProfileUpdate holds the profile fields a user may set; those left out
 // keep their value.
-type ProfileUpdate struct {
-	Diagnosis                *memory.Diagnosis       `json:"diagnosis,omitempty"`
-	DiagnosisSource          *memory.DiagnosisSource `json:"diagnosis_source,omitempty"`
-	OnboardingComplete       *bool                   `json:"onboarding_complete,omitempty"`
-	PreferredCheckinInterval *int                    `json:"preferred_checkin_interval,omitempty"`
-	SensorySensitivities     *[]string               `json:"sensory_sensitivities,omitempty"`
-	Preferences              *map[string]string      `json:"preferences,omitempty"`
-}
+type ProfileUpdate = memory.ProfileUpdate
 
 func (s *Server) listInterventions(w http.ResponseWriter, r *http.Request, who Principal) error {
 	limit, err := intParam(r.URL.Query(), "limit", 20, 1, memory.MaxK)
@@ -170,29 +163,12 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, who Princ
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	p, err := s.cfg.Memory.UpdateProfile(r.Context(), who.User.ID, req.apply)
+	p, err := s.cfg.Memory.UpdateProfile(r.Context(), who.User.ID, req.Apply)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
-}
-
-// apply sets the fields given; the memory layer validates the result.
-func (u ProfileUpdate) apply(p *memory.Profile) error {
-	set(&p.Diagnosis, u.Diagnosis)
-	set(&p.DiagnosisSource, u.DiagnosisSource)
-	set(&p.OnboardingComplete, u.OnboardingComplete)
-	set(&p.PreferredCheckinInterval, u.PreferredCheckinInterval)
-	set(&p.SensorySensitivities, u.SensorySensitivities)
-	set(&p.Preferences, u.Preferences)
-	return nil
-}
-
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }
 
 // withoutEmbedding drops the vector: it is the memory's business, large,

@@ -163,14 +163,7 @@ func (c *Client) Profile(ctx context.Context) (memory.Profile, error) {
 
 // ProfileUpdate holds the profile fields to set; nil fields keep their
 // value.
-type ProfileUpdate struct {
-	Diagnosis                *memory.Diagnosis       `json:"diagnosis,omitempty"`
-	DiagnosisSource          *memory.DiagnosisSource `json:"diagnosis_source,omitempty"`
-	OnboardingComplete       *bool                   `json:"onboarding_complete,omitempty"`
-	PreferredCheckinInterval *int                    `json:"preferred_checkin_interval,omitempty"`
-	SensorySensitivities     *[]string               `json:"sensory_sensitivities,omitempty"`
-	Preferences              *map[string]string      `json:"preferences,omitempty"`
-}
+type ProfileUpdate = memory.ProfileUpdate
 
 // UpdateProfile sets the fields given and returns the profile.
 func (c *Client) UpdateProfile(ctx context.Context, u ProfileUpdate) (memory.Profile, error) {
