@@ -34,7 +34,8 @@ func (a *Agent) offline(ctx context.Context, s *Session, state pendingState, tex
 		return nil
 	}
 	fits := fitting(r.Situation, st)
-	if h.reply == replyStruggling {
+	retry := h.reply == replyStruggling && len(h.judged) > 0
+	if retry {
 		fits = without(fits, h.judged) // try something else
 	}
 	if len(fits) == 0 {
@@ -43,7 +44,7 @@ func (a *Agent) offline(ctx context.Context, s *Session, state pendingState, tex
 	}
 	tool := explicitTool(text)
 	if !slices.Contains(fits, tool) {
-		tool = a.pick(s, r.Situation, fits, evidence, h.reply == replyStruggling && len(h.judged) > 0)
+		tool = a.pick(s, r.Situation, fits, evidence, retry)
 	}
 	args, err := a.argsFor(ctx, s, tool, text, vec, st)
 	if err != nil {

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"unicode/utf8"
 
@@ -196,9 +197,9 @@ func withScores(evidence []memory.Match, scores map[string]float64) []memory.Mat
 		if !ok {
 			continue
 		}
-		m := make(map[string]float64, len(evidence[i].Scores)+1)
-		for k, v := range evidence[i].Scores {
-			m[k] = v
+		m := maps.Clone(evidence[i].Scores)
+		if m == nil {
+			m = map[string]float64{}
 		}
 		m[ScoreName] = score
 		evidence[i].Scores = m
