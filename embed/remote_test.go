@@ -5,16 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/steady-voice/steady/embed"
+	"github.com/steady-voice/steady/internal/steadytest"
 )
 
 // Helpers shared by the OpenAI and Gemini tests. Both fake servers answer
@@ -207,7 +205,7 @@ func TestRemoteSendsValidUTF8(t *testing.T) {
 func TestRemoteContextCancelledInFlight(t *testing.T) {
 	for _, f := range remoteFixtures {
 		t.Run(f.provider, func(t *testing.T) {
-			srv, arrived := newBlockingServer(t)
+			srv, arrived := steadytest.BlockingServer(t)
 			e, baseURL := f.connect(t, srv.URL)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
@@ -245,32 +243,6 @@ func TestRemoteConcurrentEmbeds(t *testing.T) {
 			wg.Wait()
 		})
 	}
-}
-
-// newBlockingServer starts a server that reports each request on the
-// returned channel and holds it until the client gives up, so a test can
-// cancel a request in flight without sleeping.
-func newBlockingServer(t *testing.T) (*httptest.Server, <-chan struct{}) {
-	t.Helper()
-	arrived := make(chan struct{}, 1)
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Read the body first: only then does net/http watch the
-		// connection and cancel r.Context() when the client hangs up.
-		io.Copy(io.Discard, r.Body)
-		select {
-		case arrived <- struct{}{}:
-		default:
-		}
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	t.Cleanup(srv.Close)
-	// Registered last, so it runs first: Close waits for the handler.
-	t.Cleanup(func() { close(release) })
-	return srv, arrived
 }
 
 // cancelWhenArrived cancels ctx once the server has a request in hand.

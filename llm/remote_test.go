@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/steady-voice/steady"
+	"github.com/steady-voice/steady/internal/steadytest"
 	"github.com/steady-voice/steady/llm"
 )
 
@@ -169,7 +169,7 @@ var backends = []backend{
 func TestContextCancelledInFlight(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.provider, func(t *testing.T) {
-			srv, arrived := newBlockingServer(t)
+			srv, arrived := steadytest.BlockingServer(t)
 			m, baseURL := b.connect(t, srv.URL)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
@@ -188,32 +188,6 @@ func TestContextCancelledInFlight(t *testing.T) {
 			checkNoSecret(t, err, b.key)
 		})
 	}
-}
-
-// newBlockingServer starts a server that reports each request on the
-// returned channel and holds it until the client gives up, so a test can
-// cancel a request in flight without sleeping.
-func newBlockingServer(t *testing.T) (*httptest.Server, <-chan struct{}) {
-	t.Helper()
-	arrived := make(chan struct{}, 1)
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Read the body first: only then does net/http watch the
-		// connection and cancel r.Context() when the client hangs up.
-		io.Copy(io.Discard, r.Body)
-		select {
-		case arrived <- struct{}{}:
-		default:
-		}
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	t.Cleanup(srv.Close)
-	// Registered last, so it runs first: Close waits for the handler.
-	t.Cleanup(func() { close(release) })
-	return srv, arrived
 }
 
 func TestInvalidRequestsSendNothing(t *testing.T) {
