@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"github.com/steady-voice/steady/internal/remote"
 	"math"
-	"strings"
 )
 
 // RemoteError is returned (wrapped) when a remote embedding service answers
@@ -78,11 +77,9 @@ const (
 	probeText = "hello"
 )
 
-// validateModel rejects a blank or padded model name, usually a stray space
-// or newline from an environment file, which the server would reject with a
-// less helpful message.
+// validateModel rejects a blank or padded model name (remote.BadModel).
 func validateModel(provider, model string) error {
-	if model == "" || strings.TrimSpace(model) != model {
+	if remote.BadModel(model) {
 		return fmt.Errorf("embed: %s: Model %q is blank or padded with white space", provider, model)
 	}
 	return nil

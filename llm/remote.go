@@ -104,11 +104,9 @@ func configError(format string, args ...any) error {
 	return steady.Errorf(steady.Invalid, configOp, format, args...)
 }
 
-// validateModel rejects a blank or padded model name, usually a stray space
-// or newline from an environment file, which the server would reject with a
-// less helpful message.
+// validateModel rejects a blank or padded model name (remote.BadModel).
 func validateModel(provider, model string) error {
-	if model == "" || strings.TrimSpace(model) != model {
+	if remote.BadModel(model) {
 		return configError("%s: Model %q is blank or padded with white space", provider, model)
 	}
 	return nil

@@ -49,6 +49,11 @@ func ErrorMessage(body []byte) string {
 	return string(body)
 }
 
+// BadModel reports a blank or padded model name, usually a stray space or
+// newline from an environment file, which the server would reject with a
+// less helpful message.
+func BadModel(model string) bool { return model == "" || strings.TrimSpace(model) != model }
+
 // Tidy makes a server's text fit an error message: one line, the key
 // scrubbed (some servers quote the key they rejected), shortened.
 func Tidy(s, apiKey string) string {

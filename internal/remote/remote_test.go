@@ -48,3 +48,11 @@ func TestParseBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestBadModel(t *testing.T) {
+	for model, bad := range map[string]bool{"gpt-4o-mini": false, "": true, " gemini": true, "text-embedding-3-small\n": true} {
+		if got := remote.BadModel(model); got != bad {
+			t.Errorf("BadModel(%q) = %v, want %v", model, got, bad)
+		}
+	}
+}
