@@ -38,12 +38,12 @@ func TestIdleSessionsExpire(t *testing.T) {
 		refl, err := ana.Reflections(r.ctx, 0)
 		return err == nil && len(refl) == 1 && refl[0].SessionID == idle.ID
 	})
-	page, err := ana.Interventions(r.ctx, "", 0)
-	must(t, err)
-	i := slices.IndexFunc(page.Interventions, func(iv memory.Intervention) bool { return iv.SessionID == idle.ID })
-	if i < 0 || page.Interventions[i].Scores[agent.ScoreName] == 0 {
-		t.Errorf("interventions %+v, want the expired session's, judged", page.Interventions)
-	}
+	// Interventions and their scores are written in the background.
+	waitFor(t, "the expired session's intervention, judged", func() bool {
+		page, err := ana.Interventions(r.ctx, "", 0)
+		i := slices.IndexFunc(page.Interventions, func(iv memory.Intervention) bool { return iv.SessionID == idle.ID })
+		return err == nil && i >= 0 && page.Interventions[i].Scores[agent.ScoreName] != 0
+	})
 }
 
 func TestCloseEndsLiveSessions(t *testing.T) {
