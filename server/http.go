@@ -69,27 +69,6 @@ func bearer(r *http.Request) (string, bool) {
 	return strings.TrimSpace(token), true
 }
 
-// statusOf maps error codes to HTTP statuses: the one place they are.
-func statusOf(code steady.Code) int {
-	switch code {
-	case steady.NotFound:
-		return http.StatusNotFound
-	case steady.Invalid:
-		return http.StatusBadRequest
-	case steady.Unauthorized:
-		return http.StatusUnauthorized
-	case steady.Forbidden:
-		return http.StatusForbidden
-	case steady.Conflict:
-		return http.StatusConflict
-	case steady.RateLimited:
-		return http.StatusTooManyRequests
-	case steady.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
@@ -113,7 +92,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		body.Error.Message = "something went wrong on our side; it has been logged"
 	}
-	writeJSON(w, statusOf(code), body)
+	writeJSON(w, code.HTTPStatus(), body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

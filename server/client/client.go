@@ -141,27 +141,7 @@ func answerError(op string, status int, body []byte) error {
 	if len(msg) > 200 {
 		msg = msg[:200]
 	}
-	return &steady.Error{Code: codeOf(status), Op: op, Msg: fmt.Sprintf("%d %s: %s", status, http.StatusText(status), msg)}
-}
-
-func codeOf(status int) steady.Code {
-	switch status {
-	case http.StatusNotFound:
-		return steady.NotFound
-	case http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge:
-		return steady.Invalid
-	case http.StatusUnauthorized:
-		return steady.Unauthorized
-	case http.StatusForbidden:
-		return steady.Forbidden
-	case http.StatusConflict:
-		return steady.Conflict
-	case http.StatusTooManyRequests:
-		return steady.RateLimited
-	case http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return steady.Unavailable
-	}
-	return steady.Internal
+	return &steady.Error{Code: steady.CodeOfStatus(status), Op: op, Msg: fmt.Sprintf("%d %s: %s", status, http.StatusText(status), msg)}
 }
 
 // pathf builds a path whose arguments are escaped: an id must never
