@@ -9,6 +9,7 @@ import (
 
 	"github.com/steady-voice/steady"
 	"github.com/steady-voice/steady/observe/tracestore"
+	"github.com/steady-voice/steady/server/api"
 )
 
 // readyTimeout bounds each readiness check: a probe that hangs is a
@@ -25,12 +26,8 @@ func (s *Server) registerHealth() {
 	s.handle("GET", "/metrics", Public, s.metrics)
 }
 
-// Readiness is what /readyz answers: each dependency's state, "ok" or
-// what is wrong with it.
-type Readiness struct {
-	Status string            `json:"status"` // "ready" or "unavailable"
-	Checks map[string]string `json:"checks"`
-}
+// Readiness is what /readyz answers.
+type Readiness = api.Readiness
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ Principal) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

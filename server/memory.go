@@ -6,6 +6,7 @@ import (
 
 	"github.com/steady-voice/steady"
 	"github.com/steady-voice/steady/memory"
+	"github.com/steady-voice/steady/server/api"
 )
 
 func (s *Server) registerMemory() {
@@ -20,11 +21,7 @@ func (s *Server) registerMemory() {
 }
 
 // InterventionPage is a page of a user's interventions, newest first.
-type InterventionPage struct {
-	Interventions []memory.Intervention `json:"interventions"`
-	// NextCursor resumes the listing; "" after the last page.
-	NextCursor string `json:"next_cursor,omitempty"`
-}
+type InterventionPage = api.InterventionPage
 
 type outcomeRequest struct {
 	Outcome memory.Outcome     `json:"outcome"`
@@ -133,11 +130,7 @@ func (s *Server) forget(w http.ResponseWriter, r *http.Request, who Principal) e
 }
 
 // Forgotten is what forgetting a user deleted.
-type Forgotten struct {
-	memory.Forgotten
-	// LiveSessions counts the sessions that were open and were dropped.
-	LiveSessions int `json:"live_sessions"`
-}
+type Forgotten = api.Forgotten
 
 // profile answers the user's profile, or the defaults a first update
 // starts from when they have none yet: a new user has preferences too.

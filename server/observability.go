@@ -12,6 +12,7 @@ import (
 	"github.com/steady-voice/steady"
 	"github.com/steady-voice/steady/eval"
 	"github.com/steady-voice/steady/observe/tracestore"
+	"github.com/steady-voice/steady/server/api"
 )
 
 // MaxEvalRows bounds an evaluation run over HTTP: it runs while the
@@ -33,11 +34,7 @@ func (s *Server) registerObservability() {
 }
 
 // CallPage is a page of calls, newest first.
-type CallPage struct {
-	Calls []tracestore.Call `json:"calls"`
-	// NextCursor resumes the listing; "" when the page was not full.
-	NextCursor string `json:"next_cursor,omitempty"`
-}
+type CallPage = api.CallPage
 
 type feedbackRequest struct {
 	Reaction string             `json:"reaction"`

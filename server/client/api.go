@@ -13,6 +13,7 @@ import (
 	"github.com/steady-voice/steady/memory"
 	"github.com/steady-voice/steady/observe/tracestore"
 	"github.com/steady-voice/steady/server/account"
+	"github.com/steady-voice/steady/server/api"
 )
 
 type signedIn struct {
@@ -92,11 +93,8 @@ func (c *Client) CallTool(ctx context.Context, sessionID, tool string, args any,
 	return r, c.call(ctx, "POST", pathf("/api/sessions/%s/tools/%s", sessionID, tool), nil, in, &r)
 }
 
-// InterventionPage is a page of the user's interventions, newest first.
-type InterventionPage struct {
-	Interventions []memory.Intervention `json:"interventions"`
-	NextCursor    string                `json:"next_cursor,omitempty"` // "" after the last page
-}
+// InterventionPage is a page of a user's interventions, newest first.
+type InterventionPage = api.InterventionPage
 
 // Interventions lists the user's interventions; cursor "" starts at the
 // newest, limit 0 means the server's default.
@@ -171,11 +169,8 @@ func (c *Client) UpdateProfile(ctx context.Context, u ProfileUpdate) (memory.Pro
 	return p, c.call(ctx, "PUT", "/api/profile", nil, u, &p)
 }
 
-// Forgotten is what Forget deleted.
-type Forgotten struct {
-	memory.Forgotten
-	LiveSessions int `json:"live_sessions"` // open sessions dropped unrecorded
-}
+// Forgotten is what forgetting a user deleted.
+type Forgotten = api.Forgotten
 
 // Forget deletes everything the memory holds of the user.
 func (c *Client) Forget(ctx context.Context) (Forgotten, error) {
@@ -193,10 +188,7 @@ type TraceFilter struct {
 }
 
 // CallPage is a page of calls, newest first.
-type CallPage struct {
-	Calls      []tracestore.Call `json:"calls"`
-	NextCursor string            `json:"next_cursor,omitempty"` // "" when the page was not full
-}
+type CallPage = api.CallPage
 
 // Traces lists traced calls (operators).
 func (c *Client) Traces(ctx context.Context, f TraceFilter) (CallPage, error) {
@@ -290,11 +282,8 @@ func (c *Client) Health(ctx context.Context) error {
 	return c.call(ctx, "GET", "/healthz", nil, nil, nil)
 }
 
-// Readiness is each dependency's state: "ok" or what is wrong.
-type Readiness struct {
-	Status string            `json:"status"`
-	Checks map[string]string `json:"checks"`
-}
+// Readiness is what /readyz answers.
+type Readiness = api.Readiness
 
 // Ready checks that the server's stores answer. When one does not, the
 // error is Unavailable and names it, and the checks are returned too.
